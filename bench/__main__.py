@@ -1,0 +1,5 @@
+"""`python -m bench` is the joulebench command."""
+
+from bench.cli import main
+
+main()
