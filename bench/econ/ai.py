@@ -1,0 +1,116 @@
+"""AI revenue from throughput and power: per unit sold, or per GPU-hour rented at a utilisation.
+
+usd_per_j is revenue per joule while busy, comparable with mining's usd_per_j on the same card
+(the pivot ratio). Per-day figures use the busy fraction: the utilisation (GPU-hour basis, default
+the scenario's) or 1 (per-unit basis, unless given). Electricity is counted while busy only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bench.econ.bitcoin import SECONDS_PER_DAY
+from bench.econ.footing import (
+    HOURS_PER_DAY,
+    J_PER_KWH,
+    check_fraction,
+    check_positive,
+    facility_kwh_per_day,
+    footing_fields,
+    wall_power_w,
+)
+from bench.econ.mining import electricity_usd_per_day
+from bench.econ.scenario import Scenario
+from bench.errors import InvalidInput
+
+log = logging.getLogger(__name__)
+UNITS_PER_MILLION = 1e6
+
+
+@dataclass(frozen=True)
+class Sale:
+    """How the work is sold: price basis, busy fraction, revenue per busy day, price per million."""
+
+    basis: str
+    busy: float
+    usd_per_busy_day: float
+    usd_per_million_units: float
+
+
+def ai_revenue(
+    units_per_s: float,
+    power_w: float,
+    scenario: Scenario,
+    usd_per_million_units: float | None = None,
+    usd_per_hour: float | None = None,
+    utilisation: float | None = None,
+    footing: str = "board",
+) -> dict:
+    """USD per day, per joule and per kWh, and net of electricity, for one AI workload."""
+    check_positive("units_per_s", units_per_s)
+    check_positive("power_w", power_w)
+    if (usd_per_million_units is None) == (usd_per_hour is None):
+        raise InvalidInput("give exactly one of usd_per_million_units and usd_per_hour")
+    if usd_per_hour is not None:
+        price = check_positive("usd_per_hour", usd_per_hour)
+        busy = scenario.value("utilisation") if utilisation is None else utilisation
+        per_million = price / (units_per_s * 3600.0) * UNITS_PER_MILLION
+        sale = Sale("gpu-hour", busy, price * HOURS_PER_DAY, per_million)
+    else:
+        per_million = check_positive("usd_per_million_units", usd_per_million_units)
+        busy = 1.0 if utilisation is None else utilisation
+        per_day = units_per_s * SECONDS_PER_DAY * per_million / UNITS_PER_MILLION
+        sale = Sale("per-unit", busy, per_day, per_million)
+    check_fraction("utilisation", busy)
+    return _ai_figures(units_per_s, power_w, scenario, footing, sale)
+
+
+def _ai_figures(
+    units_per_s: float, power_w: float, scenario: Scenario, footing: str, sale: Sale
+) -> dict:
+    """The AI revenue document from how the work is sold."""
+    basis, busy, usd_per_busy_day = sale.basis, sale.busy, sale.usd_per_busy_day
+    wall_w = wall_power_w(power_w, footing, scenario)
+    usd_day = usd_per_busy_day * busy
+    usd_per_j = usd_per_busy_day / (power_w * SECONDS_PER_DAY)
+    usd_per_j_wall = usd_per_busy_day / (wall_w * SECONDS_PER_DAY)
+    elec_day = electricity_usd_per_day(wall_w, scenario, busy)
+    log.debug(
+        "ai revenue %.3g USD/day (%s) at %.3g units/s, %.3g W", usd_day, basis, units_per_s, power_w
+    )
+    return {
+        "price_basis": basis,
+        "units_per_s": units_per_s,
+        **footing_fields(power_w, footing, scenario),
+        "j_per_unit": power_w / units_per_s,
+        "usd_per_million_units": sale.usd_per_million_units,
+        "utilisation": busy,
+        "usd_per_day": usd_day,
+        "usd_per_j": usd_per_j,
+        "usd_per_kwh": usd_per_j * J_PER_KWH,
+        "usd_per_j_wall": usd_per_j_wall,
+        "usd_per_kwh_wall": usd_per_j_wall * J_PER_KWH,
+        "uptime": scenario.value("uptime"),
+        "electricity_usd_kwh": scenario.value("electricity_usd_kwh"),
+        "electricity_usd_per_day": elec_day,
+        "net_usd_per_day": usd_day * scenario.value("uptime") - elec_day,
+        "breakeven_usd_per_kwh": usd_per_busy_day / facility_kwh_per_day(wall_w, scenario),
+        "scenario": scenario.to_dict(),
+    }
+
+
+def pivot_ratio(ai: dict, mining: dict) -> float:
+    """AI revenue per joule over mining revenue per joule, both on the wall footing."""
+    return ai["usd_per_j_wall"] / mining["usd_per_j_wall"]
+
+
+def pivot(ai: dict, mining: dict) -> dict:
+    """The pivot block: both revenues per wall joule and their ratio."""
+    return {
+        "ai_usd_per_j_wall": ai["usd_per_j_wall"],
+        "mining_usd_per_j_wall": mining["usd_per_j_wall"],
+        "mining_hashrate_hs": mining["hashrate_hs"],
+        "mining_power_w": mining["power_w"],
+        "ratio": pivot_ratio(ai, mining),
+    }

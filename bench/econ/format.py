@@ -1,0 +1,169 @@
+"""Readable, aligned text for the economics documents (the CLI prints what these return)."""
+
+from __future__ import annotations
+
+
+def num(x: float | None) -> str:
+    """A number in 4 significant figures, thousands separated when large; "-" for None."""
+    if x is None:
+        return "-"
+    if 1e3 <= abs(x) < 1e9:
+        return f"{x:,.0f}"
+    return f"{x:.4g}"
+
+
+def rows(pairs: list[tuple[str, str]], indent: str = "  ") -> list[str]:
+    """Label-value lines with the values aligned."""
+    width = max((len(k) for k, _ in pairs), default=0)
+    return [f"{indent}{k.ljust(width)}  {v}" for k, v in pairs]
+
+
+def table(
+    header: list[str], body: list[list[str]], indent: str = "  ", left: tuple[int, ...] = (0,)
+) -> list[str]:
+    """Columns aligned: those indexed in `left` to the left, the others to the right."""
+    cols = list(zip(header, *body, strict=True))
+    widths = [max(len(c) for c in col) for col in cols]
+
+    def line(cells: list[str]) -> str:
+        parts = [
+            c.ljust(w) if i in left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return (indent + "  ".join(parts)).rstrip()
+
+    return [line(header)] + [line(r) for r in body]
+
+
+def scenario_header(doc: dict) -> str:
+    """One line naming the scenario, its date and any overrides."""
+    sc = doc["scenario"]
+    extra = f"; overridden: {', '.join(sc['overridden'])}" if sc["overridden"] else ""
+    return f"scenario {sc['name']} ({sc['date']}){extra}"
+
+
+def power_line(doc: dict) -> str:
+    """The power as given, its footing and the wall figure."""
+    return f"{num(doc['power_w'])} W ({doc['footing']}; wall {num(doc['wall_power_w'])} W)"
+
+
+def net_rows(doc: dict) -> list[tuple[str, str]]:
+    """Electricity, net and break-even rows shared by mining and AI."""
+    return [
+        ("USD per J (wall)", num(doc["usd_per_j_wall"])),
+        ("USD per kWh (wall)", num(doc["usd_per_kwh_wall"])),
+        (
+            "electricity per day",
+            f"{num(doc['electricity_usd_per_day'])} USD at {num(doc['electricity_usd_kwh'])} "
+            f"USD/kWh, PUE {doc['pue']:.2f}, uptime {doc['uptime']:.0%}",
+        ),
+        ("net USD per day", num(doc["net_usd_per_day"])),
+        ("break-even electricity", f"{num(doc['breakeven_usd_per_kwh'])} USD/kWh"),
+    ]
+
+
+def assumption_lines(doc: dict) -> list[str]:
+    """The scenario's figures with their dates and kinds (sources are in the JSON)."""
+    figures = doc["scenario"]["figures"]
+    pairs = [(key, f"{num(f['value'])}  ({f['date']}, {f['kind']})") for key, f in figures.items()]
+    return ["Assumptions (date, kind; sources with --json):", *rows(pairs)]
+
+
+def format_mining(doc: dict) -> str:
+    """The mining revenue document as text, with the ASIC references beside it."""
+    lines = [f"Mining revenue, {scenario_header(doc)}"]
+    lines += rows(
+        [
+            ("hashrate", f"{num(doc['hashrate_hs'])} H/s"),
+            ("power", power_line(doc)),
+            ("efficiency", f"{num(doc['j_per_th'])} J/TH"),
+            ("hashprice", f"{num(doc['hashprice_usd_per_ph_day'])} USD/PH/day"),
+            ("BTC per day", num(doc["btc_per_day"])),
+            ("USD per day (gross)", num(doc["usd_per_day"])),
+            ("USD per J", num(doc["usd_per_j"])),
+            ("USD per kWh", num(doc["usd_per_kwh"])),
+            *net_rows(doc),
+            ("break-even BTC price", f"{num(doc['breakeven_btc_price_usd'])} USD"),
+        ]
+    )
+    lines.append(f"  ({doc['footing_note']})")
+    if doc.get("asics"):
+        lines.append("ASIC references (nameplate, wall power), same scenario:")
+        body = [
+            [
+                a["name"],
+                num(a["j_per_th"]),
+                num(a["usd_per_day"]),
+                num(a["usd_per_kwh"]),
+                num(a["device_over_asic"]),
+            ]
+            for a in doc["asics"]
+        ]
+        lines += table(["model", "J/TH", "USD/day", "USD/kWh", "this device / ASIC"], body)
+    return "\n".join(lines + assumption_lines(doc))
+
+
+def format_ai(doc: dict) -> str:
+    """The AI revenue document as text."""
+    lines = [f"AI revenue ({doc['price_basis']} basis), {scenario_header(doc)}"]
+    pairs = [
+        ("throughput", f"{num(doc['units_per_s'])} units/s"),
+        ("power", power_line(doc)),
+        ("energy per unit", f"{num(doc['j_per_unit'])} J"),
+        ("price", f"{num(doc['usd_per_million_units'])} USD per million units"),
+        ("utilisation", f"{doc['utilisation']:.0%}"),
+        ("USD per day (gross)", num(doc["usd_per_day"])),
+        ("USD per J", num(doc["usd_per_j"])),
+        ("USD per kWh", num(doc["usd_per_kwh"])),
+        *net_rows(doc),
+    ]
+    if "pivot" in doc:
+        pairs.append(("pivot: AI / mining per J", num(doc["pivot"]["ratio"])))
+    lines += rows(pairs)
+    lines.append(f"  ({doc['footing_note']})")
+    return "\n".join(lines + assumption_lines(doc))
+
+
+def format_scenarios(presets: list[dict]) -> str:
+    """The preset scenarios with their dates and headline figures."""
+    header = ["scenario", "date", "BTC USD", "USD/PH/day", "USD/kWh", "uptime", "description"]
+    body = [
+        [
+            p["name"],
+            p["date"],
+            num(p["btc_price_usd"]),
+            num(p["hashprice_usd_per_ph_day"]),
+            num(p["electricity_usd_kwh"]),
+            f"{p['uptime']:.0%}",
+            p["description"],
+        ]
+        for p in presets
+    ]
+    return "\n".join(table(header, body, indent="", left=(0, 1, 6)))
+
+
+def format_asics(refs: list[dict], scenario_name: str) -> str:
+    """The ASIC references and what they earn under a scenario."""
+    body = [
+        [a["name"], num(a["th_s"]), num(a["power_w"]), num(a["j_per_th"]), num(a["usd_per_day"]),
+         num(a["usd_per_kwh"])]
+        for a in refs
+    ]  # fmt: skip
+    head = ["model", "TH/s", "W (wall)", "J/TH", "USD/day", "USD/kWh"]
+    title = f"ASIC references (nameplate, wall power), scenario {scenario_name}:"
+    return "\n".join([title, *table(head, body)])
+
+
+def format_cards(cards: list[dict]) -> str:
+    """The card catalog (datasheet figures and quoted prices)."""
+    body = []
+    for c in cards:
+        price = c["price_usd"]
+        price_text = f"{num(price['value'])} [{price['kind']}, {price['date']}]" if price else "-"
+        body.append(
+            [c["name"], num(c["board_power_w"]), num(c["memory_gb"]), num(c["bf16_dense_tflops"]),
+             num(c["memory_bandwidth_tbs"]), price_text]
+        )  # fmt: skip
+    head = ["card", "board W", "GB", "bf16 TFLOP/s", "TB/s", "price USD"]
+    lines = ["Card catalog (datasheet figures, quoted prices; not measured):"]
+    return "\n".join(lines + table(head, body, left=(0, 5)))

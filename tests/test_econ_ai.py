@@ -1,0 +1,136 @@
+"""AI revenue, the pivot ratio and the choice of price basis, against hand-worked examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.econ import ai_revenue, load_scenario, mining_revenue, pivot_ratio, price_workload
+from bench.errors import InvalidInput
+
+
+def flat_scenario(**extra):
+    """Electricity 0.10 USD/kWh, PUE 1, uptime 1, no host overhead."""
+    values = dict(electricity_usd_kwh=0.10, pue=1.0, uptime=1.0, host_overhead_fraction=0.0)
+    values.update(extra)
+    return load_scenario("late-2025", **values)
+
+
+def test_per_unit_hand_worked():
+    # 1000 tokens/s at 0.20 USD per million: 1000 * 86400 * 0.20 / 1e6 = 17.28 USD/day
+    # USD/J = 17.28 / (500 W * 86400 s) = 4e-7; USD/kWh = 4e-7 * 3.6e6 = 1.44
+    # electricity: 0.5 kW * 24 h * 0.10 = 1.20 USD/day; net = 16.08; J/token = 0.5
+    doc = ai_revenue(1000, 500, flat_scenario(), usd_per_million_units=0.20, footing="wall")
+    assert doc["price_basis"] == "per-unit"
+    assert doc["usd_per_day"] == pytest.approx(17.28)
+    assert doc["usd_per_j"] == pytest.approx(4e-7)
+    assert doc["usd_per_kwh"] == pytest.approx(1.44)
+    assert doc["electricity_usd_per_day"] == pytest.approx(1.20)
+    assert doc["net_usd_per_day"] == pytest.approx(16.08)
+    assert doc["j_per_unit"] == pytest.approx(0.5)
+    assert doc["breakeven_usd_per_kwh"] == pytest.approx(1.44)
+    assert doc["utilisation"] == 1.0
+
+
+def test_gpu_hour_hand_worked():
+    # 2.00 USD/h at 50 % utilisation: 2 * 24 * 0.5 = 24 USD/day
+    # USD per busy J = 2 / (400 W * 3600 s) = 1.3889e-6
+    # electricity while busy: 0.4 kW * 24 h * 0.5 * PUE 1.5 = 7.2 kWh * 0.10 = 0.72; net = 23.28
+    # implied price: 2 / (2000 units/s * 3600 s) * 1e6 = 0.27778 USD per million units
+    # break-even: 48 USD per busy day / (0.4 * 24 * 1.5 = 14.4 kWh) = 3.3333 USD/kWh
+    sc = flat_scenario(pue=1.5)
+    doc = ai_revenue(2000, 400, sc, usd_per_hour=2.0, utilisation=0.5, footing="wall")
+    assert doc["price_basis"] == "gpu-hour"
+    assert doc["usd_per_day"] == pytest.approx(24.0)
+    assert doc["usd_per_j"] == pytest.approx(1.38889e-6, rel=1e-5)
+    assert doc["electricity_usd_per_day"] == pytest.approx(0.72)
+    assert doc["net_usd_per_day"] == pytest.approx(23.28)
+    assert doc["usd_per_million_units"] == pytest.approx(0.277778, rel=1e-5)
+    assert doc["breakeven_usd_per_kwh"] == pytest.approx(3.33333, rel=1e-5)
+
+
+def test_gpu_hour_uses_scenario_utilisation_by_default():
+    # scenario utilisation 0.25: 4 USD/h * 24 * 0.25 = 24 USD/day
+    doc = ai_revenue(100, 700, flat_scenario(utilisation=0.25), usd_per_hour=4.0)
+    assert doc["utilisation"] == 0.25
+    assert doc["usd_per_day"] == pytest.approx(24.0)
+
+
+def test_net_applies_uptime():
+    # uptime 0.5: 17.28 * 0.5 - 1.20 * 0.5 = 8.04
+    doc = ai_revenue(
+        1000, 500, flat_scenario(uptime=0.5), usd_per_million_units=0.20, footing="wall"
+    )
+    assert doc["usd_per_day"] == pytest.approx(17.28)  # gross ignores uptime
+    assert doc["net_usd_per_day"] == pytest.approx(8.04)
+
+
+def test_pivot_ratio_hand_worked():
+    # AI: 4e-7 USD/J (above). Mining at D * 2**32 = 1e22, 3.25 BTC, no pool fee, 80,000 USD,
+    # 1e14 H/s at 2000 W: 1e14 * 3.25 / 1e22 * 80000 / 2000 = 1.3e-6 USD/J; ratio 4e-7 / 1.3e-6
+    sc = flat_scenario(
+        btc_price_usd=80_000,
+        difficulty=1e22 / 2**32,
+        subsidy_btc=3.125,
+        fees_btc_per_block=0.125,
+        pool_fee=0.0,
+    )
+    ai = ai_revenue(1000, 500, sc, usd_per_million_units=0.20, footing="wall")
+    mining = mining_revenue(1e14, 2000, sc, footing="wall")
+    assert mining["usd_per_j"] == pytest.approx(1.3e-6)
+    assert pivot_ratio(ai, mining) == pytest.approx(4e-7 / 1.3e-6)
+
+
+def test_ai_rejects_bad_inputs():
+    sc = flat_scenario()
+    with pytest.raises(InvalidInput):
+        ai_revenue(1000, 500, sc)  # no price
+    with pytest.raises(InvalidInput):
+        ai_revenue(1000, 500, sc, usd_per_million_units=0.2, usd_per_hour=2.0)
+    with pytest.raises(InvalidInput):
+        ai_revenue(1000, 0, sc, usd_per_million_units=0.2)
+    with pytest.raises(InvalidInput):
+        ai_revenue(-5, 500, sc, usd_per_million_units=0.2)
+    with pytest.raises(InvalidInput):
+        ai_revenue(1000, 500, sc, usd_per_hour=-1.0)
+    with pytest.raises(InvalidInput):
+        ai_revenue(1000, 500, sc, usd_per_hour=1.0, utilisation=1.5)
+
+
+LLM_8B = {"name": "llm-decode", "unit": "token", "family": "ai", "model": "llama-3.1-8b"}
+LLM_70B = {"name": "llm-decode", "unit": "token", "family": "ai", "model": "llama-3.1-70b"}
+LLM_TINY = {"name": "llm-decode", "unit": "token", "family": "ai", "model": "tiny"}
+MINER = {"name": "sha256d", "unit": "hash", "family": "mining"}
+
+
+def test_price_workload_per_token_by_model_class():
+    sc = load_scenario("late-2025")
+    doc = price_workload(LLM_8B, 9806, 688, sc, "NVIDIA H200")
+    assert doc["basis"] == "per-token" and doc["price_key"] == "llama-8b"
+    # 9806 tokens/s * 86400 s * 0.065 USD / 1e6 = 55.07 USD/day
+    assert doc["usd_per_day"] == pytest.approx(9806 * 86400 * 0.065 / 1e6)
+    assert doc["price"]["date"] and doc["price"]["source"]
+    doc70 = price_workload(LLM_70B, 3913, 700, sc, "NVIDIA H200")
+    assert doc70["price_key"] == "llama-70b"
+
+
+def test_price_workload_gpu_hour_for_unpriced_model():
+    sc = load_scenario("late-2025")
+    doc = price_workload(LLM_TINY, 500, 300, sc, "NVIDIA H200")
+    assert doc["basis"] == "gpu-hour" and doc["price_key"] == "H200"
+    # 4.1 USD/h * 24 * 0.8 utilisation = 78.72 USD/day
+    assert doc["usd_per_day"] == pytest.approx(4.1 * 24 * 0.8)
+    vision = {"name": "resnet50", "unit": "image", "family": "ai"}
+    assert (
+        price_workload(vision, 1e4, 400, sc, "NVIDIA GeForce RTX 4090")["price_key"] == "RTX 4090"
+    )
+    assert price_workload(vision, 1e4, 400, sc, "NVIDIA H100 80GB HBM3")["price_key"] == "H100"
+
+
+def test_price_workload_mining_and_unpriced():
+    sc = load_scenario("late-2025")
+    doc = price_workload(MINER, 7e9, 700, sc, "NVIDIA H200")
+    assert doc["basis"] == "mining" and "usd_per_kwh" in doc and doc["asics"]
+    cpu = price_workload(LLM_TINY, 50, 65, sc, "cpu (AMD EPYC 7B13)")
+    assert cpu["basis"] == "unpriced" and "cpu" in cpu["reason"]
+    none = price_workload(LLM_8B, 50, None, sc, "cpu")
+    assert none["basis"] == "unpriced" and "unmeasured" in none

@@ -1,0 +1,104 @@
+"""Procurement: TCO, payback, per-dollar figures and the card catalog, on hand-worked examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.econ import find_card, load_cards, load_scenario, payback_months, procurement, tco
+from bench.econ.mining import mining_revenue
+from bench.errors import InvalidInput
+
+
+def tco_scenario():
+    return load_scenario(
+        "late-2025", electricity_usd_kwh=0.10, pue=1.5, uptime=1.0, host_overhead_fraction=0.0
+    )
+
+
+def test_tco_hand_worked():
+    # 500 W at the wall, PUE 1.5, 50 % utilisation, 8766 h/year (365.25 days):
+    # 0.5 kW * 1.5 * 8766 * 0.5 = 3287.25 kWh/year * 0.10 = 328.725 USD/year
+    # capex 10,000 over 3 years: 3333.33 USD/year; TCO 3662.06 USD/year, 10,986.175 USD in all
+    doc = tco(10_000, 500, tco_scenario(), years=3, utilisation=0.5, footing="wall")
+    assert doc["kwh_per_year"] == pytest.approx(3287.25)
+    assert doc["electricity_usd_per_year"] == pytest.approx(328.725)
+    assert doc["capex_usd_per_year"] == pytest.approx(3333.3333)
+    assert doc["tco_usd_per_year"] == pytest.approx(3662.0583, rel=1e-7)
+    assert doc["tco_usd"] == pytest.approx(10_986.175)
+
+
+def test_tco_board_footing_adds_host_overhead():
+    # 500 W board + 100 % overhead = 1000 W wall: twice the electricity of the example above
+    sc = load_scenario("late-2025", electricity_usd_kwh=0.10, pue=1.5, host_overhead_fraction=1.0)
+    doc = tco(10_000, 500, sc, years=3, utilisation=0.5, footing="board")
+    assert doc["electricity_usd_per_year"] == pytest.approx(657.45)
+
+
+def test_payback_hand_worked():
+    # 10,000 USD at 50 USD/day net: 10000 / (50 * 30.4375 days per month) = 6.5708 months
+    assert payback_months(10_000, 50) == pytest.approx(6.57084, rel=1e-5)
+    assert payback_months(10_000, 0) is None
+    assert payback_months(10_000, -3) is None
+
+
+def test_procurement_labels_measured_and_catalog():
+    sc = tco_scenario()
+    card = find_card("NVIDIA H200")
+    rev = mining_revenue(7e9, 700, sc, footing="board")
+    doc = procurement({"units_per_s": 7e9, "unit": "hash", "power_w": 700}, rev, sc, card=card)
+    assert doc["measured"]["source_kind"] == "measured"
+    assert doc["catalog"]["source_kind"] == "catalog" and doc["catalog"]["name"] == "H200 SXM"
+    assert doc["capex_source"]["source_kind"] == "catalog" and doc["capex_source"]["date"]
+    # 7e9 H/s / 35,000 USD = 200,000 H/s per USD
+    assert doc["per_usd"]["hashes_per_s_per_usd"] == pytest.approx(2e5)
+    assert doc["payback_months"] is None  # a GPU never repays itself mining
+    assert doc["catalog_per_usd"]["source_kind"] == "catalog / capex"
+    assert doc["catalog"]["source"]  # the citation survives the label
+
+
+def test_procurement_revenue_per_capex_dollar():
+    # 1000 tokens/s, given capex 5,000 USD; gross 17.28 USD/day (0.20 USD/M tokens):
+    # 17.28 * 365.25 / 5000 = 1.26230 USD per year per USD of capex
+    from bench.econ import ai_revenue
+
+    sc = tco_scenario()
+    rev = ai_revenue(1000, 500, sc, usd_per_million_units=0.20, footing="wall")
+    m = {"units_per_s": 1000, "unit": "token", "power_w": 500}
+    doc = procurement(m, rev, sc, capex_usd=5000, years=4)
+    assert doc["gross_usd_per_year_per_capex_usd"] == pytest.approx(1.262304)
+    assert doc["per_usd"]["tokens_per_s_per_usd"] == pytest.approx(0.2)
+    assert doc["tco"]["years"] == 4
+
+
+def test_procurement_needs_a_price():
+    sc = tco_scenario()
+    card = find_card("NVIDIA H100 PCIe")  # no verified price in the catalog
+    rev = mining_revenue(7e9, 350, sc)
+    with pytest.raises(InvalidInput):
+        procurement({"units_per_s": 7e9, "unit": "hash", "power_w": 350}, rev, sc, card=card)
+
+
+@pytest.mark.parametrize(
+    "device, card",
+    [
+        ("NVIDIA H200", "H200 SXM"),
+        ("NVIDIA H100 80GB HBM3", "H100 SXM"),
+        ("NVIDIA H100 PCIe", "H100 PCIe"),
+        ("NVIDIA A100-SXM4-80GB", "A100 SXM"),
+        ("NVIDIA A100-PCIE-40GB", "A100 PCIe"),
+        ("NVIDIA L40S", "L40S"),
+        ("NVIDIA GeForce RTX 4090", "RTX 4090"),
+        ("NVIDIA GeForce RTX 5090", "RTX 5090"),
+        ("cpu (AMD EPYC 7B13)", None),
+    ],
+)
+def test_find_card(device, card):
+    found = find_card(device)
+    assert (found.name if found else None) == card
+
+
+def test_catalog_has_sources():
+    for card in load_cards():
+        assert card.source and card.date and card.board_power_w > 0
+        if card.price_usd is not None:
+            assert card.price_usd.date and card.price_usd.source and card.price_usd.kind
