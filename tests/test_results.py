@@ -1,0 +1,273 @@
+"""The result document: schema, golden file, atomic writes, and clear errors for bad files."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+
+import jsonschema
+import pytest
+from result_fixtures import cpu_doc, gpu_doc
+
+from bench import results
+from bench.devices import Device
+from bench.errors import ResultError
+
+GOLDEN_V1 = Path(__file__).parent / "golden" / "result-v1.json"
+
+
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(results.schema())
+
+
+def _one_line_error(exc_info) -> str:
+    message = str(exc_info.value)
+    assert "\n" not in message
+    return message
+
+
+# --- schema ------------------------------------------------------------------------------
+
+
+def test_schema_file_is_a_valid_draft_2020_12_schema():
+    schema = results.schema()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+@pytest.mark.parametrize("make", [gpu_doc, cpu_doc])
+def test_built_documents_match_the_schema(make):
+    doc = make()
+    _validator().validate(doc)
+    assert doc["format"] == "joulebench-result"
+    assert doc["schema_version"] == results.SCHEMA_VERSION == 1
+    assert doc["environment"]["ended_utc"] is not None
+
+
+def test_real_environment_matches_the_schema():
+    device = Device(id="cpu", kind="cpu", name="test cpu", energy_note="no RAPL")
+    env = results.collect_environment([device])
+    doc = results.build_result(env, gpu_doc()["scenario"], gpu_doc()["workloads"])
+    _validator().validate(doc)
+    for key in ("torch", "cupy", "nvidia-ml-py"):
+        assert env["packages"][key]  # a version, or "absent"; never empty
+    assert env["devices"][0]["id"] == "cpu"
+
+
+def test_unmeasured_energy_cannot_hide_as_a_number():
+    doc = cpu_doc()
+    doc["workloads"][0]["summary"]["power_w"] = {"unmeasured": ""}
+    assert not _validator().is_valid(doc)  # an unmeasured figure must say why
+
+
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("workloads", 0, "device", "id"), "gpu0"),
+        (("workloads", 0, "energy_source"), "guessed"),
+        (("workloads", 0, "summary", "units_per_s", "median"), "fast"),
+        (("environment", "started_utc"), "yesterday"),
+        (("schema_version",), 0),
+    ],
+)
+def test_schema_rejects_wrong_values(path, value):
+    doc = gpu_doc()
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    assert not _validator().is_valid(doc)
+    with pytest.raises(ResultError):
+        results.validate(doc)
+
+
+def test_absent_packages_read_absent():
+    assert results.package_version(["no-such-package-joulebench-test"]) == "absent"
+
+
+def test_absent_nvidia_smi_reads_absent(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert results.nvidia_versions() == {"driver": "absent", "cuda_driver": "absent"}
+
+
+def test_kernel_hash_covers_names_and_bytes(tmp_path):
+    (tmp_path / "a.c").write_bytes(b"int a;")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.h").write_bytes(b"#define B 1")
+    expected = hashlib.sha256(b"a.c\0int a;\0sub/b.h\0#define B 1\0").hexdigest()
+    assert results.kernel_sources_hash(tmp_path) == {
+        "sha256": expected,
+        "files": 2,
+        "root": tmp_path.name,
+    }
+    (tmp_path / "a.c").write_bytes(b"int a = 1;")
+    assert results.kernel_sources_hash(tmp_path)["sha256"] != expected
+
+
+# --- golden files ------------------------------------------------------------------------
+
+
+def test_golden_v1_keeps_loading():
+    doc = results.read_result(GOLDEN_V1)
+    assert doc["schema_version"] == 1
+    assert [w["workload"]["name"] for w in doc["workloads"]] == ["sha256d", "llm-decode"]
+    assert doc["workloads"][0]["summary"]["units_per_s"]["median"] == 7.3e9
+    assert doc["workloads"][1]["summary"]["j_per_unit"]["median"] == 0.25
+    assert doc["scenario"]["name"] == "late-2025"
+    _validator().validate(doc)
+
+
+def test_older_versions_are_upgraded_on_load(monkeypatch, tmp_path):
+    def v1_to_v2(doc: dict) -> dict:
+        doc["new_key"] = "added by v2"
+        return doc
+
+    monkeypatch.setattr(results, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(results, "_UPGRADES", {1: v1_to_v2})
+    original = GOLDEN_V1.read_text()
+    doc = results.read_result(GOLDEN_V1)
+    assert doc["schema_version"] == 2
+    assert doc["upgraded_from"] == 1
+    assert doc["new_key"] == "added by v2"
+    assert GOLDEN_V1.read_text() == original  # the file on disk is never rewritten
+
+
+def test_changes_list_documents_every_version():
+    assert [v for v, _ in results.CHANGES] == list(range(1, results.SCHEMA_VERSION + 1))
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def test_write_then_read_round_trips(tmp_path):
+    doc = gpu_doc()
+    path = results.write_result(doc, tmp_path)
+    assert path.parent == tmp_path
+    assert path.name.startswith("20260102T030405Z-testhost-cuda0")
+    assert results.read_result(path) == json.loads(json.dumps(doc))
+
+
+def test_write_never_overwrites_an_earlier_result(tmp_path):
+    first = results.write_result(gpu_doc(), tmp_path)
+    second = results.write_result(gpu_doc(), tmp_path)
+    assert first != second and first.exists() and second.exists()
+
+
+def test_serialisation_failure_midway_leaves_no_file(tmp_path):
+    doc = gpu_doc()
+    doc["workloads"][1]["summary"]["units_per_s"]["mean"] = float("nan")  # fails late in dump
+    with pytest.raises(ResultError) as exc_info:
+        results.write_result(doc, tmp_path)
+    assert "cannot serialise" in _one_line_error(exc_info)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupt_while_writing_leaves_no_file(tmp_path, monkeypatch):
+    def half_then_interrupt(doc, fh, **kwargs):
+        fh.write('{"format": "joulebench-result", "schema_')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(results.json, "dump", half_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        results.write_result(gpu_doc(), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_invalid_document_is_refused_before_writing(tmp_path):
+    doc = gpu_doc()
+    del doc["workloads"][0]["summary"]
+    with pytest.raises(ResultError) as exc_info:
+        results.write_result(doc, tmp_path / "out")
+    assert "workloads/0" in _one_line_error(exc_info)
+    assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_folder_is_a_result_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ResultError) as exc_info:
+        results.write_result(gpu_doc(), blocker / "results")
+    assert "cannot create result folder" in _one_line_error(exc_info)
+
+
+# --- reading bad files -------------------------------------------------------------------
+
+
+def _write(tmp_path: Path, content: str | bytes) -> Path:
+    path = tmp_path / "result.json"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    return path
+
+
+def _golden_with(**changes) -> str:
+    doc = json.loads(GOLDEN_V1.read_text())
+    doc.update(changes)
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("{not json", "is not JSON"),
+        (b"\xff\xfe\x00garbage", "cannot read result file"),
+        ("[1, 2, 3]", "not a joulebench result"),
+        ('{"schema_version": 1}', "not a joulebench result"),
+        (_golden_with(schema_version=99), "newer than this joulebench reads"),
+        (_golden_with(schema_version="1"), "invalid schema_version"),
+        (_golden_with(schema_version=0), "invalid schema_version"),
+        (_golden_with(workloads="none"), "does not match schema"),
+    ],
+)
+def test_bad_files_are_one_line_result_errors(tmp_path, content, expected):
+    with pytest.raises(ResultError) as exc_info:
+        results.read_result(_write(tmp_path, content))
+    assert expected in _one_line_error(exc_info)
+
+
+def test_missing_file_is_a_result_error(tmp_path):
+    with pytest.raises(ResultError) as exc_info:
+        results.read_result(tmp_path / "nope.json")
+    assert "not found" in _one_line_error(exc_info)
+
+
+def test_folder_instead_of_file_is_a_result_error(tmp_path):
+    with pytest.raises(ResultError) as exc_info:
+        results.read_result(tmp_path)
+    assert "cannot read result file" in _one_line_error(exc_info)
+
+
+def test_validate_without_jsonschema_checks_the_outline(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_jsonschema(name, *args, **kwargs):
+        if name == "jsonschema":
+            raise ImportError("hidden for the test")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_jsonschema)
+    results.validate(gpu_doc())
+    broken = copy.deepcopy(gpu_doc())
+    del broken["workloads"]
+    with pytest.raises(ResultError):
+        results.validate(broken)
+
+
+def test_written_files_follow_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = results.write_result(gpu_doc(), tmp_path)
+        page = results.atomic_write_text(tmp_path / "report.html", "<html></html>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # readable by others, like any file
+    assert stat.S_IMODE(page.stat().st_mode) == 0o644
+    assert page.read_text() == "<html></html>\n"
