@@ -1,0 +1,235 @@
+"""The measurement loop: verify, idle power, warm-up, measured windows, stopping rule.
+
+`measure_workload(workload, meter, config)` returns a Measurement holding every window (the raw
+samples); its summary is computed from them by bench.stats. The caller owns setup() and
+teardown() (or uses `run_workload`). Order: verify -> idle power with the device context alive
+-> warm-up until throughput (and temperature, where known) settle, bounded in time -> windows
+of `window_s` each (steps until the time is up, then sync, then the clock) -> stop when the
+relative spread of throughput and of energy per unit are both under the bound, or at the
+timeout or the window limit. Throttled windows are flagged and kept in the summary: running
+at the power cap is a card's steady state under load; the warnings say how many there were.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bench.measurement import Idle, Measurement, Warmup, Window, build_warnings
+from bench.stats import summarize, within_bound
+from bench.telemetry.meter import EnergyMeter, PowerTrace
+
+# progress(stage, done, total): stage "idle" and "warmup" count seconds, "windows" windows.
+ProgressFn = Callable[[str, float, float], None]
+
+__all__ = ["MeasureConfig", "Measurement", "measure_workload", "run_workload", "ProgressFn"]
+
+
+@dataclass(frozen=True)
+class MeasureConfig:
+    """How long and how often to measure; the clock and sleep are injectable for tests."""
+
+    window_s: float = 5.0
+    min_windows: int = 5
+    max_windows: int = 30
+    rel_spread_bound: float = 0.02
+    timeout_s: float = 300.0
+    warmup_min_s: float = 3.0
+    warmup_max_s: float = 60.0
+    warmup_chunk_s: float = 1.0
+    warmup_settle: float = 0.02  # relative change of throughput between chunks
+    warmup_settle_c: float = 1.0  # temperature change between chunks
+    idle_s: float = 3.0
+    clock: Callable[[], float] = field(default=time.perf_counter, compare=False)
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.window_s <= 0 or self.warmup_chunk_s <= 0 or self.timeout_s <= 0:
+            raise ValueError("window, warm-up chunk and timeout must be positive")
+        if not 1 <= self.min_windows <= self.max_windows:
+            raise ValueError("need 1 <= min_windows <= max_windows")
+        if self.warmup_min_s > self.warmup_max_s or self.idle_s < 0:
+            raise ValueError("need warmup_min_s <= warmup_max_s and idle_s >= 0")
+
+    @classmethod
+    def for_device(cls, device: Any, quick: bool = False, **overrides: Any) -> MeasureConfig:
+        """Defaults for a device: >= 5 s windows on GPUs, short windows for quick CPU runs."""
+        if getattr(device, "kind", "cpu") == "cuda":
+            base = cls(min_windows=3, max_windows=8, timeout_s=90.0, warmup_max_s=30.0)
+            base = base if quick else cls()
+        elif quick:
+            base = cls(
+                window_s=0.5,
+                min_windows=3,
+                max_windows=10,
+                rel_spread_bound=0.05,
+                timeout_s=20.0,
+                warmup_min_s=0.5,
+                warmup_max_s=3.0,
+                warmup_chunk_s=0.25,
+                warmup_settle=0.05,
+                idle_s=0.5,
+            )
+        else:
+            base = cls(window_s=2.0, min_windows=5, max_windows=20, timeout_s=120.0)
+        return replace(base, **overrides)
+
+    def to_dict(self) -> dict:
+        skip = {"clock", "sleep"}
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
+
+
+def _run_for(workload: Any, clock: Callable[[], float], duration_s: float) -> tuple[float, float]:
+    """Steps until duration_s has passed, then sync: (units, elapsed seconds after sync)."""
+    t0 = clock()
+    units = 0.0
+    while clock() - t0 < duration_s:
+        units += workload.step()
+    workload.sync()
+    return units, clock() - t0
+
+
+def measure_idle(meter: EnergyMeter, config: MeasureConfig, progress: ProgressFn | None) -> Idle:
+    """Mean power over idle_s with the device context alive and no work enqueued."""
+    if not meter.measures:
+        return Idle(reason=meter.note or "no energy source")
+    if config.idle_s <= 0:
+        return Idle(reason="idle measurement disabled (idle_s = 0)")
+    meter.begin_window()
+    config.sleep(config.idle_s)
+    reading = meter.end_window()
+    if progress:
+        progress("idle", config.idle_s, config.idle_s)
+    if reading.power_avg_w is None:
+        return Idle(reason=reading.reason or "idle window unmeasured", warnings=reading.warnings)
+    return Idle(reading.power_avg_w, reading.source, warnings=reading.warnings)
+
+
+def _settled(rates: list[float], temps: list[float | None], config: MeasureConfig) -> bool:
+    if len(rates) < 2 or rates[-2] <= 0:
+        return False
+    if abs(rates[-1] - rates[-2]) / rates[-2] > config.warmup_settle:
+        return False
+    if temps[-1] is None or temps[-2] is None:
+        return True
+    return abs(temps[-1] - temps[-2]) <= config.warmup_settle_c
+
+
+def warm_up(
+    workload: Any, meter: EnergyMeter, config: MeasureConfig, progress: ProgressFn | None
+) -> Warmup:
+    """Run chunks until throughput and temperature settle (after warmup_min_s) or time is up."""
+    rates: list[float] = []
+    temps: list[float | None] = []
+    total_units = total_s = 0.0
+    while True:
+        units, elapsed = _run_for(workload, config.clock, config.warmup_chunk_s)
+        total_units += units
+        total_s += elapsed
+        rates.append(units / elapsed if elapsed > 0 else 0.0)
+        health = meter.health()
+        temps.append(health.temperature_c if health else None)
+        if progress:
+            progress("warmup", min(total_s, config.warmup_max_s), config.warmup_max_s)
+        if total_s >= config.warmup_min_s and _settled(rates, temps, config):
+            return Warmup(total_s, total_units, True, tuple(rates))
+        if total_s >= config.warmup_max_s:
+            return Warmup(total_s, total_units, False, tuple(rates))
+
+
+def stop_reason(windows: list[Window], config: MeasureConfig, elapsed_s: float) -> str | None:
+    """ "spread", "timeout" or "max_windows" once the run should stop; None to go on."""
+    if len(windows) >= config.min_windows:
+        rate = summarize([w.units_per_s for w in windows], "")
+        j_unit = summarize([w.j_per_unit for w in windows], "")
+        bound = config.rel_spread_bound
+        if within_bound(rate, bound) and within_bound(j_unit, bound):
+            return "spread"
+    if elapsed_s >= config.timeout_s:
+        return "timeout"
+    if len(windows) >= config.max_windows:
+        return "max_windows"
+    return None
+
+
+def run_windows(
+    workload: Any,
+    meter: EnergyMeter,
+    config: MeasureConfig,
+    idle: Idle,
+    progress: ProgressFn | None,
+    origin_s: float = 0.0,
+) -> tuple[list[Window], str]:
+    """Measured windows until the stopping rule says stop: (windows, stopped_by)."""
+    windows: list[Window] = []
+    t_start = config.clock()
+    while True:
+        meter.begin_window()
+        units, elapsed_s = _run_for(workload, config.clock, config.window_s)
+        reading = meter.end_window()
+        windows.append(Window.of(units, elapsed_s, reading, idle.power_w, origin_s))
+        if progress:
+            progress("windows", len(windows), config.max_windows)
+        stopped_by = stop_reason(windows, config, config.clock() - t_start)
+        if stopped_by:
+            return windows, stopped_by
+
+
+def _trace_since(trace: PowerTrace, t0: float) -> PowerTrace:
+    keep = [i for i, t in enumerate(trace.t_s) if t >= t0]
+    t_s = tuple(trace.t_s[i] - t0 for i in keep)
+    return PowerTrace(t_s, tuple(trace.power_w[i] for i in keep), trace.source)
+
+
+def measure_workload(
+    workload: Any,
+    meter: EnergyMeter,
+    config: MeasureConfig | None = None,
+    progress: ProgressFn | None = None,
+) -> Measurement:
+    """Verify, measure idle power, warm up and measure windows; the workload is set up."""
+    config = config or MeasureConfig.for_device(workload.device)
+    workload.verify()  # raises VerificationFailed: nothing is measured for a wrong answer
+    workload.sync()
+    meter.start()
+    try:
+        origin = meter.now()
+        idle = measure_idle(meter, config, progress)
+        warmup = warm_up(workload, meter, config, progress)
+        windows, stopped_by = run_windows(workload, meter, config, idle, progress, origin)
+        context = meter.context()
+    finally:
+        meter.stop()
+    m = Measurement(
+        workload=workload.describe(),
+        unit=workload.unit,
+        verified=True,
+        warmup=warmup,
+        idle=idle,
+        windows=tuple(windows),
+        meter_source=meter.source,
+        meter_note=meter.note,
+        power_trace=_trace_since(meter.trace(), origin),
+        stopped_by=stopped_by,
+        config=config.to_dict(),
+        context=context,
+    )
+    m.roofline = workload.roofline(m.rate_median()) if m.rate_median() else {}
+    m.warnings = build_warnings(m, config)
+    return m
+
+
+def run_workload(
+    workload: Any,
+    meter: EnergyMeter,
+    config: MeasureConfig | None = None,
+    progress: ProgressFn | None = None,
+) -> Measurement:
+    """setup(), measure_workload(), and teardown() whatever happens."""
+    workload.setup()
+    try:
+        return measure_workload(workload, meter, config, progress)
+    finally:
+        workload.teardown()

@@ -1,0 +1,254 @@
+"""The Measurement and its parts (idle, warm-up, windows) as data, and the warnings it earns.
+
+Windows are the raw samples; `Measurement.summary()` computes statistics from them each time
+(bench.stats), nothing else is stored in their place. `to_dict()` gives the shape agreed in
+docs/interfaces.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.stats import Stat, Unmeasured, summarize
+from bench.telemetry.meter import UNMEASURED, EnergyReading, Health, PowerTrace
+
+GPU_MIN_WINDOW_S = 5.0
+
+
+@dataclass(frozen=True)
+class Idle:
+    """Idle power with the context alive, or why it is unknown."""
+
+    power_w: float | None = None
+    source: str = UNMEASURED
+    reason: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        if self.power_w is None:
+            return {"unmeasured": self.reason}
+        return {"power_w": self.power_w, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Warmup:
+    """What warm-up ran before the measured windows."""
+
+    seconds: float
+    units: float
+    settled: bool
+    rates_per_s: tuple[float, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "seconds": self.seconds,
+            "units": self.units,
+            "settled": self.settled,
+            "rates_per_s": list(self.rates_per_s),
+        }
+
+
+@dataclass(frozen=True)
+class Window:
+    """One measured window: work done, time on the harness clock, energy from the meter."""
+
+    elapsed_s: float
+    units: float
+    reading: EnergyReading
+    idle_power_w: float | None = None
+    origin_s: float = 0.0  # the meter-clock time that t_begin_s/t_end_s are relative to
+
+    @classmethod
+    def of(cls, units: float, elapsed_s: float, reading: EnergyReading, idle_w, origin_s=0.0):
+        return cls(elapsed_s, units, reading, idle_w, origin_s)
+
+    @property
+    def units_per_s(self) -> float:
+        return self.units / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def energy_j(self) -> float | None:
+        return self.reading.energy_j
+
+    @property
+    def j_per_unit(self) -> float | None:
+        if self.energy_j is None or self.units <= 0:
+            return None
+        return self.energy_j / self.units
+
+    @property
+    def above_idle_energy_j(self) -> float | None:
+        if self.energy_j is None or self.idle_power_w is None:
+            return None
+        return self.energy_j - self.idle_power_w * self.reading.elapsed_s
+
+    @property
+    def above_idle_j_per_unit(self) -> float | None:
+        above = self.above_idle_energy_j
+        return None if above is None or self.units <= 0 else above / self.units
+
+    @property
+    def health(self) -> Health:
+        return self.reading.health
+
+    def to_dict(self) -> dict:
+        h = self.health
+        return {
+            "elapsed_s": self.elapsed_s,
+            "units": self.units,
+            "units_per_s": self.units_per_s,
+            "energy_j": self.energy_j,
+            "above_idle_energy_j": self.above_idle_energy_j,
+            "energy_source": self.reading.source,
+            "power_avg_w": self.reading.power_avg_w,
+            "sm_clock_mhz": h.sm_clock_mhz,
+            "mem_clock_mhz": h.mem_clock_mhz,
+            "temperature_c": h.temperature_c,
+            "throttle_reasons": list(h.throttle_reasons),
+            "throttled": h.throttled,
+            "power_limit_w": h.power_limit_w,
+            "trace_energy_j": self.reading.cross_check_j,
+            "t_begin_s": self.reading.t_begin_s - self.origin_s,
+            "t_end_s": self.reading.t_end_s - self.origin_s,
+            "unmeasured": self.reading.reason or None,
+        }
+
+
+@dataclass
+class Measurement:
+    """Everything measured for one workload on one device."""
+
+    workload: dict
+    unit: str
+    verified: bool
+    warmup: Warmup
+    idle: Idle
+    windows: tuple[Window, ...]
+    meter_source: str
+    meter_note: str
+    power_trace: PowerTrace
+    stopped_by: str
+    config: dict = field(default_factory=dict)
+    context: dict = field(default_factory=dict)
+    roofline: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def energy_source(self) -> str:
+        sources = {w.reading.source for w in self.windows}
+        if sources == {UNMEASURED} or not sources:
+            return UNMEASURED
+        return sources.pop() if len(sources) == 1 else self.meter_source
+
+    @property
+    def energy_note(self) -> str:
+        reasons = [w.reading.reason for w in self.windows if w.reading.reason]
+        return reasons[0] if self.energy_source == UNMEASURED and reasons else self.meter_note
+
+    def _reason(self) -> str:
+        return f"energy unmeasured: {self.energy_note}"
+
+    def summary(self) -> dict[str, Stat | Unmeasured]:
+        """Statistics over the windows, computed now from the windows."""
+        w = self.windows
+        idle_reason = f"idle power unmeasured: {self.idle.reason}"
+        return {
+            "units_per_s": summarize([x.units_per_s for x in w], f"{self.unit}/s"),
+            "power_w": summarize([x.reading.power_avg_w for x in w], "W", self._reason()),
+            "j_per_unit": summarize([x.j_per_unit for x in w], f"J/{self.unit}", self._reason()),
+            "above_idle_j_per_unit": summarize(
+                [x.above_idle_j_per_unit for x in w],
+                f"J/{self.unit}",
+                self._reason() if self.energy_source == UNMEASURED else idle_reason,
+            ),
+        }
+
+    def rate_median(self) -> float | None:
+        stat = self.summary()["units_per_s"]
+        return stat.median if isinstance(stat, Stat) else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shape agreed in docs/interfaces.md (keys are only ever added)."""
+        return {
+            "workload": self.workload,
+            "unit": self.unit,
+            "verified": self.verified,
+            "warmup": self.warmup.to_dict(),
+            "idle": self.idle.to_dict(),
+            "windows": [w.to_dict() for w in self.windows],
+            "summary": {k: v.to_dict() for k, v in self.summary().items()},
+            "energy_source": self.energy_source,
+            "energy_note": self.energy_note,
+            "power_trace": self.power_trace.to_dict(origin_s=0.0),
+            "roofline": self.roofline,
+            "stopped_by": self.stopped_by,
+            "warnings": list(self.warnings),
+            "config": self.config,
+            "context": self.context,
+        }
+
+
+def _spread_warning(m: Measurement, bound: float) -> list[str]:
+    if m.stopped_by == "spread":
+        return []
+    parts = []
+    for key, label in (("units_per_s", "throughput"), ("j_per_unit", "energy per unit")):
+        stat = m.summary()[key]
+        if isinstance(stat, Stat) and stat.rel_spread is not None and stat.rel_spread > bound:
+            parts.append(f"{label} {stat.rel_spread:.1%}")
+    if not parts:
+        return []
+    return [
+        f"stopped by {m.stopped_by} after {len(m.windows)} windows with relative spread "
+        f"{' and '.join(parts)} (bound {bound:.0%}): the result may be unstable; close other "
+        "programs, lock the clocks, or allow a longer timeout"
+    ]
+
+
+def _throttle_warning(m: Measurement) -> list[str]:
+    hot = [w for w in m.windows if w.health.throttled]
+    if not hot:
+        return []
+    reasons = sorted({r for w in hot for r in w.health.throttle_reasons} - {"gpu_idle"})
+    why = ", ".join(reasons) or "SM clock under 75 % of its default"
+    advice = (
+        "check cooling and airflow"
+        if any("thermal" in r for r in reasons)
+        else "the figures are this card's at its power limit"
+    )
+    return [f"{len(hot)} of {len(m.windows)} windows ran throttled ({why}): flagged; {advice}"]
+
+
+def build_warnings(m: Measurement, config: Any) -> list[str]:
+    """Every warning the measurement earns, each saying what to do; no duplicates."""
+    out: list[str] = []
+    if m.energy_source == UNMEASURED:
+        out.append(f"{m._reason()}; per-joule figures are absent, not zero")
+    elif m.idle.power_w is None:
+        out.append(f"idle power unmeasured ({m.idle.reason}): above-idle energy is absent")
+    out += m.idle.warnings
+    for w in m.windows:
+        out += w.reading.warnings
+        if w.units <= 0:
+            out.append("a window completed no work: lengthen window_s or check the workload")
+    if m.energy_source.startswith("nvml") and config.window_s < GPU_MIN_WINDOW_S:
+        out.append(
+            f"{config.window_s:g} s windows on a GPU: power sensors average over about 1 s and "
+            f"sample part of the time; use windows of at least {GPU_MIN_WINDOW_S:g} s"
+        )
+    if not m.warmup.settled:
+        out.append(
+            f"warm-up did not settle in {m.warmup.seconds:.1f} s: early windows may run cold; "
+            "allow a longer warm-up"
+        )
+    out += _spread_warning(m, config.rel_spread_bound)
+    out += _throttle_warning(m)
+    others = m.context.get("other_processes") or []
+    if others:
+        pids = ", ".join(str(p["pid"]) for p in others)
+        out.append(
+            f"other processes use this GPU (pid {pids}, as NVML reports them; in a container "
+            "one may be this process): their work is in the energy figures; stop them and rerun"
+        )
+    return list(dict.fromkeys(out))
