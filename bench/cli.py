@@ -56,8 +56,304 @@ def main() -> None:
 
 # --- mine (issues 2, 3) ------------------------------------------------------------------
 
+
+@cli.command()
+@click.option("--header", "header_hex", required=True, help="The 80-byte header as 160 hex.")
+@click.option("--nonce-start", type=int, required=True, help="First nonce searched.")
+@click.option("--nonce-count", type=int, required=True, help="Nonces searched (range < 2**32).")
+@click.option("--zero-bits", type=int, default=None, help="Target: hash < 2**(256-K).")
+@click.option("--target", "target_hex", default=None, help="Target: 64 hex, display order.")
+@click.option(
+    "--backend",
+    type=click.Choice(["auto", "cpu", "cuda"], case_sensitive=False),
+    default="auto",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def mine(header_hex, nonce_start, nonce_count, zero_bits, target_hex, backend, as_json) -> None:
+    """Search a nonce range of one header for every hash at or under the target."""
+    from bench.mining.search import mine as search
+
+    result = search(header_hex, nonce_start, nonce_count, zero_bits, target_hex, backend)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    doc = result.to_dict()
+    rate = f"{doc['hashrate_hs'] / 1e6:.2f} MH/s" if doc["hashrate_hs"] else "rate unmeasured"
+    click.echo(
+        f"{doc['backend']} ({doc['path']}): {doc['hashes']} hashes from nonce "
+        f"{doc['nonce_start']} in {doc['seconds']:.4f} s, {rate}"
+    )
+    click.echo(f"target {doc['target']}")
+    click.echo(f"{len(doc['found'])} found")
+    for item in doc["found"]:
+        click.echo(f"  nonce {item['nonce']:>10}  hash {item['hash']}")
+
+
 # --- devices (issue 4) -------------------------------------------------------------------
+
+
+@cli.command("devices")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def devices_cmd(as_json: bool) -> None:
+    """List the devices: id, name, kind and energy source (and why)."""
+    from bench.devices import discover
+
+    found = discover()
+    if as_json:
+        emit_json(found.to_dict())
+        return
+    for d in found.devices:
+        memory = f"{d.memory_bytes / 2**30:.0f} GiB" if d.memory_bytes else "memory unknown"
+        click.echo(f"{d.id:<8} {d.name} ({d.kind}, {memory})")
+        click.echo(f"{'':<8} energy: {d.energy_source}: {d.energy_note}")
+    if found.cuda_note:
+        click.echo(f"no GPU: {found.cuda_note}")
+
 
 # --- econ (issue 6) ----------------------------------------------------------------------
 
+# CLI flag -> scenario field (the flags override the scenario's figures)
+_ECON_FLAGS = {
+    "btc_price": "btc_price_usd",
+    "difficulty": "difficulty",
+    "hashprice_usd_ph_day": "hashprice_usd_per_ph_day",
+    "subsidy_btc": "subsidy_btc",
+    "block_height": "block_height",
+    "fees_btc": "fees_btc_per_block",
+    "fees_share": "fees_share_of_rewards",
+    "pool_fee": "pool_fee",
+    "electricity_usd_kwh": "electricity_usd_kwh",
+    "pue": "pue",
+    "uptime": "uptime",
+    "host_overhead": "host_overhead_fraction",
+}
+_ECON_OPTIONS = [
+    click.option(
+        "--scenario",
+        "scenario_name",
+        default="late-2025",
+        show_default=True,
+        help="Preset name or a scenario TOML file.",
+    ),
+    click.option("--btc-price", type=float, help="BTC price, USD."),
+    click.option("--difficulty", type=float, help="Network difficulty."),
+    click.option(
+        "--hashprice-usd-ph-day",
+        type=float,
+        help="Hashprice, USD per PH/s per day (sets the difficulty).",
+    ),
+    click.option("--subsidy-btc", type=float, help="Block subsidy, BTC."),
+    click.option("--block-height", type=int, help="Block height (sets the subsidy)."),
+    click.option("--fees-btc", type=float, help="Average fees per block, BTC."),
+    click.option("--fees-share", type=float, help="Fees as a share of block rewards (0.006)."),
+    click.option("--pool-fee", type=float, help="Pool fee as a fraction (0.02 = 2 %)."),
+    click.option("--electricity-usd-kwh", type=float, help="Electricity price, USD/kWh."),
+    click.option("--pue", type=float, help="Facility PUE (>= 1)."),
+    click.option("--uptime", type=float, help="Fraction of time running, in (0, 1]."),
+    click.option(
+        "--host-overhead",
+        type=float,
+        help="Host power as a fraction of board power (board footing).",
+    ),
+    click.option(
+        "--footing",
+        type=click.Choice(["board", "wall"]),
+        default="board",
+        show_default=True,
+        help="Whether --power-w is board (NVML) or wall power.",
+    ),
+    click.option("--json", "as_json", is_flag=True, help="Print one JSON document."),
+]
+
+
+def _econ_options(func):
+    for option in reversed(_ECON_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _econ_scenario(scenario_name: str, flags: dict):
+    """Load the scenario with the command-line overrides (pops the scenario flags)."""
+    from bench.econ import load_scenario
+
+    overrides = {field: flags.pop(flag) for flag, field in _ECON_FLAGS.items()}
+    return load_scenario(scenario_name, **overrides)
+
+
+@cli.group()
+def econ() -> None:
+    """Revenue per joule under a dated market scenario: mining, AI, ASIC references."""
+
+
+@econ.command("mining")
+@click.option("--hashrate-hs", type=float, required=True, help="Hashrate, hashes/s.")
+@click.option("--power-w", type=float, required=True, help="Power draw, W.")
+@_econ_options
+def econ_mining(hashrate_hs, power_w, scenario_name, footing, as_json, **flags) -> None:
+    """Mining revenue of a device from its hashrate and power, beside the ASIC references."""
+    from bench.econ import mining_revenue
+    from bench.econ.format import format_mining
+
+    scenario = _econ_scenario(scenario_name, flags)
+    doc = mining_revenue(hashrate_hs, power_w, scenario, footing=footing)
+    emit_json(doc) if as_json else click.echo(format_mining(doc))
+
+
+@econ.command("ai")
+@click.option("--units-per-s", type=float, required=True, help="Throughput, work units/s.")
+@click.option("--power-w", type=float, required=True, help="Power draw, W.")
+@click.option("--usd-per-million-units", type=float, help="Price per million units sold.")
+@click.option("--usd-per-hour", type=float, help="Rental price per GPU-hour.")
+@click.option("--utilisation", type=float, help="Share of hours sold (GPU-hour basis).")
+@click.option(
+    "--mining-hashrate-hs",
+    type=float,
+    help="Hashrate of the same card mining at the same power: adds the pivot ratio.",
+)
+@_econ_options
+def econ_ai(
+    units_per_s,
+    power_w,
+    usd_per_million_units,
+    usd_per_hour,
+    utilisation,
+    mining_hashrate_hs,
+    scenario_name,
+    footing,
+    as_json,
+    **flags,
+) -> None:
+    """AI revenue from throughput and power, per unit sold or per GPU-hour rented."""
+    from bench.econ import ai_revenue, mining_revenue, pivot
+    from bench.econ.format import format_ai
+
+    if (usd_per_million_units is None) == (usd_per_hour is None):
+        raise click.UsageError("give exactly one of --usd-per-million-units and --usd-per-hour")
+    scenario = _econ_scenario(scenario_name, flags)
+    doc = ai_revenue(
+        units_per_s,
+        power_w,
+        scenario,
+        usd_per_million_units,
+        usd_per_hour,
+        utilisation,
+        footing=footing,
+    )
+    if mining_hashrate_hs is not None:
+        mining = mining_revenue(mining_hashrate_hs, power_w, scenario, footing, compare_asics=False)
+        doc["pivot"] = pivot(doc, mining)
+    emit_json(doc) if as_json else click.echo(format_ai(doc))
+
+
+@econ.command("scenarios")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def econ_scenarios(as_json) -> None:
+    """List the preset market scenarios with their dates."""
+    from bench.econ import list_scenarios
+    from bench.econ.format import format_scenarios
+
+    presets = list_scenarios()
+    emit_json({"scenarios": presets}) if as_json else click.echo(format_scenarios(presets))
+
+
+@econ.command("asics")
+@click.option(
+    "--scenario",
+    "scenario_name",
+    default="late-2025",
+    show_default=True,
+    help="Preset name or a scenario TOML file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def econ_asics(scenario_name, as_json) -> None:
+    """List the ASIC references and what they earn under a scenario."""
+    from bench.econ import asic_references, load_scenario
+    from bench.econ.format import format_asics
+
+    scenario = load_scenario(scenario_name)
+    refs = asic_references(scenario)
+    doc = {"asics": refs, "scenario": scenario.to_dict()}
+    emit_json(doc) if as_json else click.echo(format_asics(refs, scenario.name))
+
+
+@econ.command("cards")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def econ_cards(as_json) -> None:
+    """List the card catalog: datasheet figures and quoted prices with their sources."""
+    from bench.econ import load_cards
+    from bench.econ.format import format_cards
+
+    cards = [c.to_dict() for c in load_cards()]
+    emit_json({"cards": cards}) if as_json else click.echo(format_cards(cards))
+
+
 # --- run, compare, report (issue 7) ------------------------------------------------------
+
+
+@cli.command("run")
+@click.option("--device", default=None, help="cpu, cuda:N or all (default: the best present).")
+@click.option("--quick", is_flag=True, help="Small sizes and short windows (CPU, CI).")
+@click.option("--workloads", default=None, help="Comma list (default: the whole suite).")
+@click.option("--scenario", default="late-2025", help="Market preset name or TOML file.")
+@click.option("--out", "out_dir", default="results", help="Folder for the result and report.")
+@click.option("--no-report", is_flag=True, help="Write the JSON result only, no HTML.")
+@click.option("--quiet", is_flag=True, help="No progress bars and no table.")
+def run_cmd(device, quick, workloads, scenario, out_dir, no_report, quiet) -> None:
+    """Measure mining and inference on a device, price them, write result and report."""
+    from bench import runner
+    from bench.console import RunProgress
+    from bench.report import render_table
+
+    plan = runner.plan_run(device, workloads, quick, scenario, out_dir, not no_report)
+    progress = RunProgress(enabled=not quiet)
+    try:
+        doc, json_path, html_path = runner.execute(plan, progress)
+    finally:
+        progress.close()
+    if not quiet:
+        click.echo(render_table(doc))
+        click.echo(f"result: {json_path}")
+        if html_path:
+            click.echo(f"report: {html_path}")
+    failed = [w for w in doc["warnings"] if "not measured" in w]
+    sys.exit(1 if failed else 0)
+
+
+@cli.command("compare")
+@click.argument("result_files", nargs=-1, required=True)
+@click.option("--sort-by", default="usd_per_kwh", help="Metric to sort rows by.")
+@click.option("--scenario", default=None, help="Re-price every result under this scenario.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def compare_cmd(result_files, sort_by, scenario, as_json) -> None:
+    """A procurement table across saved results (cards, machines)."""
+    from bench.report import compare_results, format_comparison
+
+    comparison = compare_results(list(result_files), sort_by=sort_by, scenario=scenario)
+    if as_json:
+        emit_json(comparison)
+    else:
+        click.echo(format_comparison(comparison))
+
+
+@cli.command("report")
+@click.argument("result_file")
+@click.option("--scenario", default=None, help="Re-price under this scenario.")
+@click.option("--html", "html_out", default=None, help="Write the HTML report to this file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the (re-priced) result document.")
+def report_cmd(result_file, scenario, html_out, as_json) -> None:
+    """Re-render a saved result: the table, and optionally the HTML report."""
+    from bench.report import render_html, render_table, rerender
+    from bench.results import atomic_write_text, read_result
+
+    doc = read_result(result_file)
+    if scenario:
+        doc = rerender(doc, scenario)
+    if html_out:
+        atomic_write_text(html_out, render_html(doc))
+    if as_json:
+        emit_json(doc)
+        return
+    click.echo(render_table(doc))
+    if html_out:
+        click.echo(f"report: {html_out}")

@@ -40,7 +40,7 @@ def test_unmeasured_energy_shows_as_unmeasured_never_zero():
     doc = cpu_doc()
     for label in ("sha256d @ cpu", "llm-decode @ cpu"):
         cells = _cells(doc, label)
-        assert cells["power W"].startswith("unmeasured (RAPL not readable")
+        assert cells["power W"] == "unmeasured"  # its reason is in the notes below
         assert cells["J per unit"] == "unmeasured"
         assert cells["USD/kWh (footing)"] == "unmeasured"
         assert cells["net USD/day"] == "unmeasured"

@@ -32,7 +32,7 @@ def workload_row(entry: dict, pivot: float | None) -> list[str]:
     if reason := fg.unmeasured_reason(rate):
         rate_cell = f"unmeasured ({_short_reason(reason)})"
     if fg.unmeasured_reason(power) or fg.unmeasured_reason(joules):
-        power_cell = f"unmeasured ({_short_reason(fg.energy_reason(entry))})"
+        power_cell = fg.UNMEASURED  # the reason is in the notes under the table
         joule_cell = fg.UNMEASURED
     else:
         power_cell = f"{fg.number(fg.stat_median(power))} {fg.spread_text(power)}".strip()

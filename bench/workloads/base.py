@@ -90,5 +90,3 @@ def get(name: str) -> type[Workload]:
 def create(name: str, device: Device, **params: Any) -> Workload:
     """Build a workload by name for a device."""
     return get(name)(device, **params)
-
-

@@ -1,0 +1,57 @@
+"""Progress on the terminal (stderr) during long work: one bar per workload and stage."""
+
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+_STAGE_UNIT = {"idle": "s", "warmup": "s", "windows": "window"}
+
+
+class RunProgress:
+    """A progress callback for bench.runner: (device, workload, stage, done, total)."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._bar: tqdm | None = None
+        self._key: tuple[str, str, str] | None = None
+
+    def __call__(self, device: str, workload: str, stage: str, done: float, total: float) -> None:
+        if not self.enabled:
+            return
+        if stage in ("setup", "done"):
+            self._close()
+            if stage == "setup":
+                tqdm.write(f"{workload} on {device}: setting up and verifying", file=sys.stderr)
+            return
+        key = (device, workload, stage)
+        if key != self._key:
+            self._open(key, total)
+        assert self._bar is not None
+        self._bar.total = max(total, done)
+        self._bar.n = round(done, 1)
+        self._bar.refresh()
+
+    def _open(self, key: tuple[str, str, str], total: float) -> None:
+        self._close()
+        device, workload, stage = key
+        self._bar = tqdm(
+            total=total,
+            desc=f"{workload} {stage}",
+            unit=_STAGE_UNIT.get(stage, ""),
+            file=sys.stderr,
+            leave=False,
+            dynamic_ncols=True,
+            bar_format="{desc}: {bar} {n:g}/{total:g} {unit} [{elapsed}]",
+        )
+        self._key = key
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        self._bar, self._key = None, None
+
+    def close(self) -> None:
+        """Remove any open bar."""
+        self._close()

@@ -1,0 +1,181 @@
+"""`joulebench run`: plan (validate everything first), measure each workload, price, write.
+
+Data flow: devices -> for each workload: setup -> verify -> warm up -> measured windows under
+the meter -> summary -> economics(summary, scenario) -> one result document. Every check of
+the user's input happens in `plan_run`, before any work starts; the result is written once,
+atomically, at the end, so an interrupted run leaves no partial file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import results
+from bench.devices import Device
+from bench.errors import InvalidInput, JoulebenchError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SUITE = ("sha256d", "gemm", "llm-prefill", "llm-decode", "resnet50", "bert")
+
+# on_progress(device_id, workload, stage, done, total); stage is "setup", "idle", "warmup",
+# "windows" or "done".
+ProgressFn = Callable[[str, str, str, float, float], None]
+
+
+@dataclass
+class RunPlan:
+    """Everything a run needs, checked before it starts."""
+
+    devices: list[Device]
+    workloads: list[str]
+    quick: bool
+    scenario: Any  # bench.econ.Scenario
+    out_dir: Path
+    write_report: bool = True
+    scenario_spec: str = "late-2025"
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def resolve_devices(spec: str | None) -> list[Device]:
+    """`None` -> the best device; "all" -> every GPU (or the CPU when there is none)."""
+    from bench.devices import best_device, find_devices, get_device
+
+    if spec is None:
+        return [best_device()]
+    if spec == "all":
+        gpus = [d for d in find_devices() if d.kind == "cuda"]
+        return gpus or [get_device("cpu")]
+    return [get_device(spec)]
+
+
+def resolve_workloads(spec: str | None) -> list[str]:
+    """Names from a comma list (validated against the registry), or the default suite."""
+    from bench.workloads import base
+
+    known = base.names()
+    if not spec:
+        return [w for w in DEFAULT_SUITE if w in known]
+    chosen = [w.strip() for w in spec.split(",") if w.strip()]
+    if not chosen:
+        raise InvalidInput("--workloads names no workload")
+    for name in chosen:
+        base.get(name)  # raises UnknownWorkload with the list of known names
+    return list(dict.fromkeys(chosen))
+
+
+def check_out_dir(out_dir: Path) -> Path:
+    """Create the output folder and prove it is writable, before any work starts."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot write to output folder {out_dir}: {exc.strerror or exc}"
+        ) from None
+    return out_dir
+
+
+def plan_run(
+    device: str | None = None,
+    workloads: str | None = None,
+    quick: bool = False,
+    scenario: str = "late-2025",
+    out_dir: str | os.PathLike = "results",
+    write_report: bool = True,
+) -> RunPlan:
+    """Validate the request: devices, workloads, scenario, output folder."""
+    from bench.econ import load_scenario
+
+    scen = load_scenario(scenario)
+    names = resolve_workloads(workloads)
+    devices = resolve_devices(device)
+    out = check_out_dir(Path(out_dir))
+    return RunPlan(devices, names, quick, scen, out, write_report, scenario)
+
+
+def measure_one(name: str, device: Device, plan: RunPlan, progress: ProgressFn | None) -> dict:
+    """Set up, measure and price one workload on one device; returns its result entry."""
+    from bench.measure import MeasureConfig, run_workload
+    from bench.report.pricing import price_entry
+    from bench.telemetry import meter_for
+    from bench.workloads import base
+
+    cls = base.get(name)
+    params = {**cls.default_params(device, quick=plan.quick), **plan.overrides.get(name, {})}
+    workload = cls(device, **params)
+    config = MeasureConfig.for_device(device, quick=plan.quick)
+
+    def step(stage: str, done: float, total: float) -> None:
+        if progress:
+            progress(device.id, name, stage, done, total)
+
+    step("setup", 0, 1)
+    meter = meter_for(device)
+    measurement = run_workload(workload, meter, config, step).to_dict()
+    entry = results.workload_entry(measurement, device, {}, [])
+    entry["economics"], entry["asic_references"] = price_entry(entry, plan.scenario)
+    step("done", 1, 1)
+    return entry
+
+
+def measure_device(device: Device, plan: RunPlan, progress: ProgressFn | None) -> tuple:
+    """Every planned workload on one device: (entries, warnings). A failure is kept, not fatal."""
+    entries, warnings = [], []
+    for name in plan.workloads:
+        try:
+            entries.append(measure_one(name, device, plan, progress))
+        except JoulebenchError as exc:
+            msg = f"{name} on {device.id} not measured: {exc}"
+            log.error(msg)
+            warnings.append(msg)
+    return entries, warnings
+
+
+def measure_in_subprocesses(plan: RunPlan) -> tuple[list[dict], list[str]]:
+    """One process per GPU, concurrently; each writes its own result, merged here."""
+    with tempfile.TemporaryDirectory(prefix="joulebench-run-") as tmp:
+        procs = []
+        for i, dev in enumerate(plan.devices):
+            out = Path(tmp) / f"{i}-{dev.id.replace(':', '')}"
+            cmd = [sys.executable, "-m", "bench", "run", "--device", dev.id, "--out", str(out)]
+            cmd += ["--workloads", ",".join(plan.workloads), "--scenario", plan.scenario_spec]
+            cmd += ["--no-report", "--quiet"] + (["--quick"] if plan.quick else [])
+            procs.append((dev, out, subprocess.Popen(cmd, stdin=subprocess.DEVNULL)))
+        entries, warnings = [], []
+        for dev, out, proc in procs:
+            proc.wait()
+            docs = sorted(out.glob("*.json")) if out.exists() else []
+            if proc.returncode not in (0, 1) or not docs:
+                warnings.append(f"{dev.id}: measuring process failed (status {proc.returncode})")
+                continue
+            doc = results.read_result(docs[0])
+            entries += doc["workloads"]
+            warnings += doc.get("warnings", [])
+        return entries, warnings
+
+
+def execute(plan: RunPlan, progress: ProgressFn | None = None) -> tuple[dict, Path, Path | None]:
+    """Measure everything in the plan; write the result (and report); return (doc, paths)."""
+    environment = results.collect_environment(plan.devices)
+    if len(plan.devices) > 1:
+        entries, warnings = measure_in_subprocesses(plan)
+    else:
+        entries, warnings = measure_device(plan.devices[0], plan, progress)
+    doc = results.build_result(environment, plan.scenario, entries, warnings)
+    json_path = results.write_result(doc, plan.out_dir)
+    html_path = None
+    if plan.write_report:
+        from bench.report import render_html
+
+        html_path = results.atomic_write_text(json_path.with_suffix(".html"), render_html(doc))
+    return doc, json_path, html_path

@@ -1,0 +1,99 @@
+"""`joulebench run`, `compare` and `report` end to end on the CPU, and their bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import results, runner
+from tests.conftest import assert_bad_input
+
+
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_unknown_device_fails_before_work(run_cli, tmp_path):
+    out = tmp_path / "out"
+    res = run_cli("run", "--device", "cuda:7", "--quick", "--out", out)
+    assert_bad_input(res)
+    assert "cuda:7" in res.stderr
+    assert _files(out) == []
+
+
+def test_unknown_workload_names_the_known_ones(run_cli, tmp_path):
+    res = run_cli("run", "--quick", "--workloads", "gemm,nonsense", "--out", tmp_path)
+    assert_bad_input(res)
+    assert "nonsense" in res.stderr and "gemm" in res.stderr
+    assert _files(tmp_path) == []
+
+
+def test_unwritable_output_folder(run_cli, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    res = run_cli("run", "--quick", "--workloads", "gemm", "--out", blocker / "sub")
+    assert_bad_input(res)
+    assert "cannot write" in res.stderr
+
+
+def test_unknown_scenario(run_cli, tmp_path):
+    res = run_cli("run", "--quick", "--scenario", "no-such-market", "--out", tmp_path)
+    assert_bad_input(res)
+
+
+def test_interrupted_run_leaves_no_result(run_cli, tmp_path, monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "measure_one", interrupt)
+    res = run_cli("run", "--quick", "--workloads", "gemm", "--out", tmp_path, "--quiet")
+    assert res.exit_code == 130
+    assert res.stdout == ""
+    assert [n for n in _files(tmp_path) if not n.startswith(".")] == []
+
+
+@pytest.fixture(scope="module")
+def quick_result(tmp_path_factory):
+    """One real quick run of two fast workloads on the CPU, shared by the tests below."""
+    out = tmp_path_factory.mktemp("run")
+    plan = runner.plan_run("cpu", "sha256d,gemm", quick=True, out_dir=out)
+    doc, json_path, html_path = runner.execute(plan)
+    return doc, json_path, html_path
+
+
+def test_quick_run_writes_valid_result_and_report(quick_result):
+    doc, json_path, html_path = quick_result
+    on_disk = json.loads(json_path.read_text())
+    results.validate(on_disk)
+    assert [w["workload"]["name"] for w in on_disk["workloads"]] == ["sha256d", "gemm"]
+    for entry in on_disk["workloads"]:
+        assert entry["verified"] is True
+        assert entry["summary"]["units_per_s"]["median"] > 0
+        assert len(entry["windows"]) >= 3
+        # No RAPL on a CI machine: energy is unmeasured with a reason, never 0.
+        if entry["energy_source"] == "unmeasured":
+            assert entry["energy_note"]
+            assert "unmeasured" in entry["summary"]["j_per_unit"]
+    assert on_disk["scenario"]["name"] == "late-2025"
+    assert on_disk["environment"]["git"]["commit"]
+    assert "<svg" in html_path.read_text()
+
+
+def test_report_and_compare_work_on_saved_results(run_cli, quick_result, tmp_path):
+    _, json_path, _ = quick_result
+    res = run_cli("report", json_path, "--scenario", "terawulf-q3-2025", "--json")
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["scenario"]["name"] == "terawulf-q3-2025"
+    html = tmp_path / "r.html"
+    res = run_cli("report", json_path, "--html", html)
+    assert res.exit_code == 0 and html.exists()
+    res = run_cli("compare", json_path, json_path, "--json")
+    assert res.exit_code == 0, res.stderr
+    assert len(json.loads(res.stdout)["rows"]) == 4
+
+
+def test_report_of_missing_file(run_cli, tmp_path):
+    assert_bad_input(run_cli("report", tmp_path / "absent.json"))
+    assert_bad_input(run_cli("compare", tmp_path / "absent.json"))
