@@ -43,8 +43,8 @@ run: $(STAMP)
 	$(BIN)/joulebench run $(RUN_ARGS)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check bench tests setup.py
-	$(BIN)/ruff format --check bench tests setup.py
+	$(BIN)/ruff check bench tests scripts setup.py
+	$(BIN)/ruff format --check bench tests scripts setup.py
 
 test: lint
 	$(BIN)/python -m pytest -q

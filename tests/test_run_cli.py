@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import assert_bad_input
 
 from bench import results, runner
-from tests.conftest import assert_bad_input
 
 
 def _files(folder):
@@ -97,3 +97,15 @@ def test_report_and_compare_work_on_saved_results(run_cli, quick_result, tmp_pat
 def test_report_of_missing_file(run_cli, tmp_path):
     assert_bad_input(run_cli("report", tmp_path / "absent.json"))
     assert_bad_input(run_cli("compare", tmp_path / "absent.json"))
+
+
+def test_several_devices_measure_in_separate_processes_and_merge(tmp_path):
+    # `--device all` on a multi-GPU machine runs one process per device; two CPU "devices"
+    # exercise the same spawning and merging path here.
+    plan = runner.plan_run("cpu", "gemm", quick=True, out_dir=tmp_path)
+    plan.devices = plan.devices * 2
+    entries, warnings = runner.measure_in_subprocesses(plan)
+    assert not [w for w in warnings if "not measured" in w]
+    assert [e["workload"]["name"] for e in entries] == ["gemm", "gemm"]
+    assert all(e["device"]["id"] == "cpu" and e["verified"] for e in entries)
+    assert list(tmp_path.glob("*.json")) == []  # only the parent writes the merged result
