@@ -299,13 +299,20 @@ def econ_cards(as_json) -> None:
 @click.option("--out", "out_dir", default="results", help="Folder for the result and report.")
 @click.option("--no-report", is_flag=True, help="Write the JSON result only, no HTML.")
 @click.option("--quiet", is_flag=True, help="No progress bars and no table.")
-def run_cmd(device, quick, workloads, scenario, out_dir, no_report, quiet) -> None:
+@click.option("--set", "settings", multiple=True, help="Workload parameter: NAME.KEY=VALUE.")
+@click.option("--window-s", type=float, help="Seconds per measured window.")
+@click.option("--min-windows", type=int, help="Windows before the stopping rule applies.")
+@click.option("--max-windows", type=int, help="Most windows per workload.")
+@click.option("--timeout-s", type=float, help="Most seconds of windows per workload.")
+def run_cmd(device, quick, workloads, scenario, out_dir, no_report, quiet, settings, **measure):
     """Measure mining and inference on a device, price them, write result and report."""
     from bench import runner
     from bench.console import RunProgress
     from bench.report import render_table
 
-    plan = runner.plan_run(device, workloads, quick, scenario, out_dir, not no_report)
+    plan = runner.plan_run(
+        device, workloads, quick, scenario, out_dir, not no_report, settings, measure
+    )
     progress = RunProgress(enabled=not quiet)
     try:
         doc, json_path, html_path = runner.execute(plan, progress)

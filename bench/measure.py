@@ -57,8 +57,11 @@ class MeasureConfig:
     def for_device(cls, device: Any, quick: bool = False, **overrides: Any) -> MeasureConfig:
         """Defaults for a device: >= 5 s windows on GPUs, short windows for quick CPU runs."""
         if getattr(device, "kind", "cpu") == "cuda":
-            base = cls(min_windows=3, max_windows=8, timeout_s=90.0, warmup_max_s=30.0)
-            base = base if quick else cls()
+            # A full GPU run of the six default workloads stays under ~10 minutes: at most
+            # 30 s warm-up and 60 s of 5 s windows each (stopping earlier when steady).
+            full = cls(max_windows=12, timeout_s=60.0, warmup_max_s=30.0)
+            base = cls(min_windows=3, max_windows=5, timeout_s=30.0, warmup_max_s=15.0)
+            base = base if quick else full
         elif quick:
             base = cls(
                 window_s=0.5,

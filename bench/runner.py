@@ -42,7 +42,8 @@ class RunPlan:
     out_dir: Path
     write_report: bool = True
     scenario_spec: str = "late-2025"
-    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # workload parameters
+    measure: dict[str, Any] = field(default_factory=dict)  # MeasureConfig overrides
 
 
 def resolve_devices(spec: str | None) -> list[Device]:
@@ -85,6 +86,47 @@ def check_out_dir(out_dir: Path) -> Path:
     return out_dir
 
 
+def parse_settings(items: tuple[str, ...] | list[str]) -> dict[str, dict[str, Any]]:
+    """`WORKLOAD.KEY=VALUE` strings -> {workload: {key: value}}; numbers become numbers."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        name_key, sep, raw = item.partition("=")
+        name, dot, key = name_key.partition(".")
+        if not (sep and dot and name and key):
+            raise InvalidInput(f"--set {item!r}: expected WORKLOAD.KEY=VALUE")
+        out.setdefault(name, {})[key] = _number_or_text(raw)
+    return out
+
+
+def _number_or_text(raw: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+def _check_plan(plan: RunPlan) -> None:
+    """Build every workload and measurement config once (cheap): bad parameters fail now."""
+    from bench.measure import MeasureConfig
+    from bench.workloads import base
+
+    for name in plan.overrides:
+        if name not in plan.workloads:
+            raise InvalidInput(f"--set names {name!r}, which is not in this run's workloads")
+    for device in plan.devices:
+        try:
+            MeasureConfig.for_device(device, quick=plan.quick, **plan.measure)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"measurement settings: {exc}") from None
+        for name in plan.workloads:
+            cls = base.get(name)
+            cls(
+                device, **{**cls.default_params(device, plan.quick), **plan.overrides.get(name, {})}
+            )
+
+
 def plan_run(
     device: str | None = None,
     workloads: str | None = None,
@@ -92,15 +134,21 @@ def plan_run(
     scenario: str = "late-2025",
     out_dir: str | os.PathLike = "results",
     write_report: bool = True,
+    settings: tuple[str, ...] = (),
+    measure: dict[str, Any] | None = None,
 ) -> RunPlan:
-    """Validate the request: devices, workloads, scenario, output folder."""
+    """Validate the request: devices, workloads and their parameters, scenario, output folder."""
     from bench.econ import load_scenario
 
     scen = load_scenario(scenario)
     names = resolve_workloads(workloads)
     devices = resolve_devices(device)
-    out = check_out_dir(Path(out_dir))
-    return RunPlan(devices, names, quick, scen, out, write_report, scenario)
+    plan = RunPlan(devices, names, quick, scen, Path(out_dir), write_report, scenario)
+    plan.overrides = parse_settings(settings)
+    plan.measure = {k: v for k, v in (measure or {}).items() if v is not None}
+    _check_plan(plan)
+    check_out_dir(plan.out_dir)
+    return plan
 
 
 def measure_one(name: str, device: Device, plan: RunPlan, progress: ProgressFn | None) -> dict:
@@ -113,7 +161,7 @@ def measure_one(name: str, device: Device, plan: RunPlan, progress: ProgressFn |
     cls = base.get(name)
     params = {**cls.default_params(device, quick=plan.quick), **plan.overrides.get(name, {})}
     workload = cls(device, **params)
-    config = MeasureConfig.for_device(device, quick=plan.quick)
+    config = MeasureConfig.for_device(device, quick=plan.quick, **plan.measure)
 
     def step(stage: str, done: float, total: float) -> None:
         if progress:
@@ -150,6 +198,10 @@ def measure_in_subprocesses(plan: RunPlan) -> tuple[list[dict], list[str]]:
             cmd = [sys.executable, "-m", "bench", "run", "--device", dev.id, "--out", str(out)]
             cmd += ["--workloads", ",".join(plan.workloads), "--scenario", plan.scenario_spec]
             cmd += ["--no-report", "--quiet"] + (["--quick"] if plan.quick else [])
+            for name, params in plan.overrides.items():
+                cmd += [a for k, v in params.items() for a in ("--set", f"{name}.{k}={v}")]
+            for key, value in plan.measure.items():
+                cmd += [f"--{key.replace('_', '-')}", str(value)]
             procs.append((dev, out, subprocess.Popen(cmd, stdin=subprocess.DEVNULL)))
         entries, warnings = [], []
         for dev, out, proc in procs:

@@ -109,3 +109,26 @@ def test_several_devices_measure_in_separate_processes_and_merge(tmp_path):
     assert [e["workload"]["name"] for e in entries] == ["gemm", "gemm"]
     assert all(e["device"]["id"] == "cpu" and e["verified"] for e in entries)
     assert list(tmp_path.glob("*.json")) == []  # only the parent writes the merged result
+
+
+def test_parse_settings_types_values():
+    got = runner.parse_settings(["gemm.m=256", "gemm.dtype=bf16", "llm-decode.x=0.5"])
+    assert got == {"gemm": {"m": 256, "dtype": "bf16"}, "llm-decode": {"x": 0.5}}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--set", "gemm.bogus=1"),  # not a parameter of gemm
+        ("--set", "gemm"),  # not NAME.KEY=VALUE
+        ("--set", "bert.batch_size=2"),  # bert is not in this run
+        ("--set", "gemm.m=-5"),  # refused by the workload itself
+        ("--window-s", "-1"),
+        ("--min-windows", "9", "--max-windows", "3"),
+    ],
+)
+def test_bad_run_settings_fail_before_work(run_cli, tmp_path, args):
+    out = tmp_path / "out"
+    res = run_cli("run", "--quick", "--workloads", "gemm", "--out", out, *args)
+    assert_bad_input(res)
+    assert _files(out) == []

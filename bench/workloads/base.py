@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from bench.devices import Device
-from bench.errors import UnknownWorkload
+from bench.errors import InvalidInput, UnknownWorkload
 
 _REGISTRY: dict[str, type[Workload]] = {}
 
@@ -25,7 +25,14 @@ class Workload(ABC):
 
     def __init__(self, device: Device, **params: Any) -> None:
         self.device = device
-        self.params = {**self.default_params(device, quick=False), **params}
+        defaults = self.default_params(device, quick=False)
+        unknown = sorted(set(params) - set(defaults))
+        if unknown:
+            raise InvalidInput(
+                f"{self.name}: unknown parameter {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(defaults))})"
+            )
+        self.params = {**defaults, **params}
 
     @classmethod
     def default_params(cls, device: Device, quick: bool) -> dict[str, Any]:
