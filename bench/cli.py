@@ -304,6 +304,7 @@ def econ_cards(as_json) -> None:
 @click.option("--min-windows", type=int, help="Windows before the stopping rule applies.")
 @click.option("--max-windows", type=int, help="Most windows per workload.")
 @click.option("--timeout-s", type=float, help="Most seconds of windows per workload.")
+@click.option("--warmup-max-s", type=float, help="Most seconds of warm-up per workload.")
 def run_cmd(device, quick, workloads, scenario, out_dir, no_report, quiet, settings, **measure):
     """Measure mining and inference on a device, price them, write result and report."""
     from bench import runner

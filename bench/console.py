@@ -1,10 +1,15 @@
-"""Progress on the terminal (stderr) during long work: one bar per workload and stage."""
+"""Progress on the terminal (stderr) during long work: one bar per workload and stage.
+
+tqdm is optional here: without it, only the one-line stage messages are printed (no bars)."""
 
 from __future__ import annotations
 
 import sys
 
-from tqdm import tqdm
+try:
+    from tqdm import tqdm
+except ImportError:  # no bars without tqdm; the stage lines still go to stderr
+    tqdm = None
 
 _STAGE_UNIT = {"idle": "s", "warmup": "s", "windows": "window"}
 
@@ -14,7 +19,7 @@ class RunProgress:
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
-        self._bar: tqdm | None = None
+        self._bar = None
         self._key: tuple[str, str, str] | None = None
 
     def __call__(self, device: str, workload: str, stage: str, done: float, total: float) -> None:
@@ -23,7 +28,13 @@ class RunProgress:
         if stage in ("setup", "done"):
             self._close()
             if stage == "setup":
-                tqdm.write(f"{workload} on {device}: setting up and verifying", file=sys.stderr)
+                line = f"{workload} on {device}: setting up and verifying"
+                if tqdm is None:
+                    print(line, file=sys.stderr, flush=True)
+                else:
+                    tqdm.write(line, file=sys.stderr)
+            return
+        if tqdm is None:
             return
         key = (device, workload, stage)
         if key != self._key:

@@ -1,36 +1,38 @@
-"""`make gpu-check`: check the CUDA miner on this GPU, then measure its hashrate and energy.
+"""`make gpu-check`, step 3: check the CUDA miner on this GPU, then measure it through telemetry.
 
-Run as `python -m bench.gpucheck --out DIR` on a machine with an NVIDIA GPU, CuPy and
-nvidia-ml-py (no network needed). It verifies the kernel against hashlib (known blocks, an
-exhaustive easy-target scan, overflow), times each kernel shape briefly, then mines with the
-fastest for at least --seconds over ever-new headers while NVML reads the energy counter and
-samples board power, and writes one JSON result (results/ and DIR). A printing tool: exit 0
-when everything passed, 1 when a check failed, 2 when there is no usable GPU.
+Run as `python -m bench.gpucheck --dir DIR` on a machine with an NVIDIA GPU and CuPy (no
+network needed). It verifies the kernel against hashlib (known blocks, an exhaustive
+easy-target scan, overflow), times each kernel variant briefly and reads its registers and
+occupancy, then measures the sha256d workload on the fastest variant with bench.measure and
+bench.telemetry (idle power with the context alive, warm-up, 5 windows of 5 s on NVML's energy
+counter with the power trace as a cross-check) and the power sampler's CPU cost, and writes
+DIR/gpu-check-miner.json. NVML is reached only through bench.telemetry. A printing tool: exit
+0 when everything passed, 1 when a check failed, 2 when there is no usable GPU.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import random
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from bench import __version__
 from bench.errors import DeviceUnavailable, VerificationFailed
+from bench.gpusummary import MINER_FILE, miner_figures
 from bench.mining.cuda_build import source_hash
 from bench.mining.header import Header, sha256d, target_from_zero_bits
-from bench.mining.known import KNOWN_BLOCKS
+from bench.mining.known import GENESIS, KNOWN_BLOCKS
 from bench.mining.work import WorkGenerator
 
 # Kernel variants timed before the measurement: (threads per block, nonces per thread, IMAD level)
 SHAPES = ((256, 32, 0), (256, 32, 1), (256, 32, 2), (256, 64, 2), (128, 32, 2), (512, 32, 2))
-SCHEMA = "joulebench.gpu-check/1"
+SCHEMA = "joulebench.gpu-check/2"
 
 
 def _say(text: str) -> None:
@@ -70,67 +72,6 @@ def check_kernel(miner) -> list[str]:
         )
     lines.append(f"random header: {len(expected)} hits in 2**17 nonces, equal to hashlib")
     return lines
-
-
-class NvmlMeter:
-    """Board energy and power through NVML for one window.
-
-    To be replaced by bench.telemetry's meter; pynvml is used directly here only because that
-    module was not ready when this check was written.
-    """
-
-    def __init__(self, device_index: int, period_s: float = 0.05) -> None:
-        import pynvml
-
-        pynvml.nvmlInit()
-        self.nvml = pynvml
-        self.handle = pynvml.nvmlDeviceGetHandleByIndex(device_index)
-        self.period_s = period_s
-        self.samples_w: list[float] = []
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._energy0_mj = 0
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.samples_w.append(self.nvml.nvmlDeviceGetPowerUsage(self.handle) / 1e3)
-            self._stop.wait(self.period_s)
-
-    def begin(self) -> None:
-        """Start the window: read the energy counter, start the power sampler."""
-        self.samples_w, self._stop = [], threading.Event()
-        self._energy0_mj = self.nvml.nvmlDeviceGetTotalEnergyConsumption(self.handle)
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def end(self, seconds: float) -> dict:
-        """Close the window: energy from the counter and the sampled average power."""
-        energy_j = (
-            self.nvml.nvmlDeviceGetTotalEnergyConsumption(self.handle) - self._energy0_mj
-        ) / 1e3
-        self._stop.set()
-        self._thread.join()
-        samples = self.samples_w
-        return {
-            "energy_j": energy_j,
-            "power_avg_w": energy_j / seconds if seconds > 0 else None,
-            "power_sampled_avg_w": sum(samples) / len(samples) if samples else None,
-            "power_samples": len(samples),
-            "sample_period_s": self.period_s,
-        }
-
-    def state(self) -> dict:
-        """Clocks, temperature, power limit and throttle reasons now."""
-        n, h = self.nvml, self.handle
-        return {
-            "sm_clock_mhz": n.nvmlDeviceGetClockInfo(h, n.NVML_CLOCK_SM),
-            "mem_clock_mhz": n.nvmlDeviceGetClockInfo(h, n.NVML_CLOCK_MEM),
-            "temperature_c": n.nvmlDeviceGetTemperature(h, n.NVML_TEMPERATURE_GPU),
-            "power_limit_w": n.nvmlDeviceGetEnforcedPowerLimit(h) / 1e3,
-            "throttle_reasons_mask": n.nvmlDeviceGetCurrentClocksEventReasons(h)
-            if hasattr(n, "nvmlDeviceGetCurrentClocksEventReasons")
-            else n.nvmlDeviceGetCurrentClocksThrottleReasons(h),
-        }
 
 
 def mine_for(miner, seconds: float, job_nonces: int = 2**32) -> dict:
@@ -230,83 +171,169 @@ def _git() -> dict:
         return {"git_commit": None, "git_dirty": None}
 
 
-def measure(args, cupy, miner, meter) -> dict:
-    """Idle power, shape choice, warm-up, then the measured window with NVML."""
-    from bench.mining.cuda import CudaMiner
+def chosen_miner_workload(device: Any, miner: Any, **params: Any):
+    """The sha256d workload on a miner already built (the variant this check picked); the
+    registered workload builds its own miner and tunes among fewer variants. Imported here:
+    the workloads package loads torch, which the preflight must not need."""
+    from bench.workloads.mining import Sha256dWorkload
 
-    doc: dict = {}
-    if meter:
-        meter.begin()
-        time.sleep(args.idle_s)
-        doc["idle"] = meter.end(args.idle_s)
-        _say(f"idle board power: {doc['idle']['power_avg_w']:.1f} W")
-    if not args.no_shapes:
-        _say("kernel variants:")
-        miner, doc["shapes"] = pick_shape(CudaMiner, args)
-    mine_for(miner, args.warmup_s, args.job_nonces)
-    doc["occupancy"] = occupancy(miner)
-    doc["kernel"] = miner.describe()
-    if meter:
-        meter.begin()
-    run = mine_for(miner, args.seconds, args.job_nonces)
-    doc["mining"] = run
-    doc["energy"] = meter.end(run["seconds"]) if meter else {"unmeasured": "NVML unavailable"}
-    doc["state_after"] = meter.state() if meter else None
-    power = doc["energy"].get("power_avg_w")
-    doc["gh_s"] = run["hashrate_hs"] / 1e9
-    doc["j_per_gh"] = power / doc["gh_s"] if power else None
-    if power and "idle" in doc:
-        doc["above_idle_j_per_gh"] = (power - doc["idle"]["power_avg_w"]) / doc["gh_s"]
-    return doc
+    class ChosenMinerSha256d(Sha256dWorkload):
+        def setup(self) -> None:
+            self._miner = miner
+            template = Header.from_hex(GENESIS.header_hex)
+            self._jobs = iter(
+                WorkGenerator(template, self.params["job_nonces"], roll=self.params["roll"])
+            )
+
+    return ChosenMinerSha256d(device, **params)
+
+
+def gpu_device(index: int, name: str):
+    """The Device cuda:N as discovery reports it (NVML facts), else a bare one (no energy)."""
+    from bench.devices import Device, get_device
+
+    try:
+        return get_device(f"cuda:{index}")
+    except DeviceUnavailable as exc:
+        _say(f"gpu-check: NVML does not list cuda:{index} ({exc}); energy will be unmeasured")
+        return Device(f"cuda:{index}", "cuda", name, index, energy_note=str(exc))
+
+
+def measure_config(args: argparse.Namespace):
+    """Exactly --windows windows of --window-s after idle power and a bounded warm-up."""
+    from bench.measure import MeasureConfig
+
+    warm = max(args.warmup_s, 0.01)
+    return MeasureConfig(
+        window_s=args.window_s,
+        min_windows=args.windows,
+        max_windows=args.windows,
+        timeout_s=2 * args.windows * args.window_s + 10.0,
+        idle_s=args.idle_s,
+        warmup_min_s=min(3.0, warm),
+        warmup_max_s=warm,
+        warmup_chunk_s=min(1.0, warm),
+    )
+
+
+def _progress(stage: str, done: float, total: float) -> None:
+    if stage == "windows":
+        _say(f"  window {int(done)} of {int(total)}")
+    elif stage == "idle":
+        _say(f"  idle power measured over {done:g} s")
+
+
+def energy_run(args: argparse.Namespace, miner: Any, device: Any) -> dict:
+    """sha256d through bench.measure with the device's bench.telemetry meter: Measurement dict."""
+    from bench.measure import run_workload
+    from bench.telemetry import meter_for
+
+    meter = meter_for(device)
+    _say(f"energy: {meter.source} ({meter.note})")
+    params = {"job_nonces": args.job_nonces, "verify_span": args.verify_span}
+    workload = chosen_miner_workload(device, miner, **params)
+    return run_workload(workload, meter, measure_config(args), _progress).to_dict()
+
+
+def sampler_cost(device: Any, seconds: float, hz: float = 50.0) -> dict:
+    """The power sampler's CPU time per wall second at `hz`, main thread asleep."""
+    from bench.telemetry import meter_for, overhead
+
+    meter = meter_for(device, hz=hz)
+    if not hasattr(meter, "sampler"):
+        return {"unmeasured": meter.note or "no NVML power sampler on this device", "hz": hz}
+    fraction, samples = overhead.sampler_cost(meter, seconds)
+    return {
+        "hz": hz,
+        "seconds": seconds,
+        "cpu_fraction": fraction,
+        "samples": samples,
+        "hz_achieved": samples / seconds,
+    }
 
 
 def report(doc: dict) -> None:
     """The figures a person reads."""
-    occ, energy = doc["occupancy"], doc["energy"]
+    occ, fig, env = doc["occupancy"], doc["figures"], doc["environment"]
+    cuda = env["runtime_cuda_version"]
+    _say(f"GPU: {env['gpu']} (driver {env.get('driver')}, CUDA runtime {cuda})")
     _say(
-        f"GPU: {doc['environment']['gpu']} (driver {doc['environment'].get('driver')}, "
-        f"CUDA runtime {doc['environment']['runtime_cuda_version']})"
+        f"hashrate: {fig['gh_s']:.3f} GH/s over {fig['windows']} windows, {fig['seconds']:.1f} s "
+        f"(spread {fig['hashrate_spread_pct'] or 0:.2f} %)"
     )
-    _say(f"hashrate: {doc['gh_s']:.3f} GH/s over {doc['mining']['seconds']:.1f} s")
-    if "energy_j" in energy:
-        _say(
-            f"board power: {energy['power_avg_w']:.1f} W (energy counter), "
-            f"{energy['power_sampled_avg_w']:.1f} W (mean of {energy['power_samples']} samples)"
-        )
-        _say(f"efficiency: {doc['j_per_gh']:.2f} J/GH")
+    if fig.get("power_w") is not None:
+        cross = fig["cross_check"]
+        idle = fig["idle_power_w"]
+        idle_text = f"{idle:.1f} W" if idle is not None else "unmeasured"
+        _say(f"board power: {fig['power_w']:.1f} W (energy counter); idle {idle_text}")
+        spread = fig["j_per_hash_spread_pct"] or 0.0
+        _say(f"efficiency: {fig['j_per_gh']:.2f} J/GH (spread {spread:.2f} %)")
+        if "trace_vs_counter_pct" in cross:
+            _say(
+                f"integrated trace vs counter: {cross['trace_vs_counter_pct']:+.2f} % "
+                f"(worst window {cross['worst_window_abs_pct']:.2f} %)"
+            )
     else:
-        _say(f"board power: unmeasured ({energy['unmeasured']})")
+        _say(f"board power: unmeasured ({fig.get('unmeasured')})")
+    cost = doc["sampler_cost"]
+    if "cpu_fraction" in cost:
+        _say(f"sampler cost at {cost['hz']:g} Hz: {cost['cpu_fraction']:.3%} of one core")
     _say(
         f"registers/thread: {occ['registers_per_thread']}, occupancy "
         f"{occ['occupancy']:.0%} ({occ['blocks_per_sm']} blocks of {occ['block_threads']})"
     )
 
 
-def write(doc: dict, out_dirs: list[Path]) -> list[Path]:
-    """The result JSON into each folder; the paths written."""
-    gpu = "".join(c if c.isalnum() else "-" for c in doc["environment"]["gpu"]).strip("-")
-    name = f"gpu-check-{gpu.lower()}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+def write(doc: dict, folders: list[Path]) -> list[Path]:
+    """The miner check's JSON into each folder; the paths written."""
     paths = []
-    for folder in out_dirs:
+    for folder in dict.fromkeys(folders):
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(json.dumps(doc, indent=2) + "\n")
-        paths.append(folder / name)
+        (folder / MINER_FILE).write_text(json.dumps(doc, indent=2) + "\n")
+        paths.append(folder / MINER_FILE)
     return paths
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.gpucheck", description=__doc__)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    p.add_argument("--dir", type=Path, default=Path("results") / f"gpu-check-{stamp}")
     p.add_argument("--out", type=Path, default=None, help="also write the result here")
     p.add_argument("--device", type=int, default=0)
-    p.add_argument("--seconds", type=float, default=20.0, help="measured window (>= 20 s)")
-    p.add_argument("--warmup-s", type=float, default=3.0)
+    p.add_argument("--window-s", type=float, default=5.0, help="seconds per measured window")
+    p.add_argument("--windows", type=int, default=5, help="measured windows (5 x 5 s >= 20 s)")
+    p.add_argument("--warmup-s", type=float, default=10.0, help="most seconds of warm-up")
     p.add_argument("--idle-s", type=float, default=3.0)
-    p.add_argument("--shape-s", type=float, default=1.5, help="time per kernel shape")
-    p.add_argument("--job-nonces", type=int, default=2**32, help="nonces per search call")
+    p.add_argument("--sampler-s", type=float, default=3.0, help="sampler-cost duration")
+    p.add_argument("--shape-s", type=float, default=1.0, help="time per kernel variant")
+    p.add_argument("--job-nonces", type=int, default=2**29, help="nonces per search call")
+    p.add_argument("--verify-span", type=int, default=2**16, help="nonces per known block")
     p.add_argument("--no-shapes", action="store_true", help="use the default shape only")
-    p.add_argument("--tests-rc", type=int, default=None, help="exit status of the GPU tests")
     p.add_argument("--preflight", action="store_true", help="only check that a GPU is usable")
     return p.parse_args(argv)
+
+
+def check_and_measure(args: argparse.Namespace, cupy: Any, miner: Any) -> dict:
+    """Verification, variants, occupancy, the measured windows and the sampler's cost."""
+    from bench.mining.cuda import CudaMiner
+
+    env = environment(cupy, args.device)
+    device = gpu_device(args.device, env["gpu"])
+    env["driver"] = device.extra.get("driver_version")
+    doc: dict = {"schema": SCHEMA, "environment": env}
+    doc["verification"] = check_kernel(miner)
+    for line in doc["verification"]:
+        _say(f"verified: {line}")
+    if not args.no_shapes:
+        _say("kernel variants:")
+        miner, doc["shapes"] = pick_shape(CudaMiner, args)
+    doc["occupancy"] = occupancy(miner)
+    doc["kernel"] = miner.describe()
+    _say(f"measuring sha256d on {doc['kernel']['variant']} through bench.measure:")
+    doc["measurement"] = energy_run(args, miner, device)
+    doc["sampler_cost"] = sampler_cost(device, args.sampler_s)
+    doc["figures"] = miner_figures(doc["measurement"])
+    return doc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -320,37 +347,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.preflight:
         _say(f"gpu-check: {miner.path} ready, {miner.kernel.num_regs} registers/thread")
         return 0
-    env = environment(cupy, args.device)
     try:
-        meter = NvmlMeter(args.device)
-        env["driver"] = meter.nvml.nvmlSystemGetDriverVersion()
-    except Exception as exc:  # no NVML: hashrate still measured, energy says why not
-        print(f"gpu-check: NVML unavailable, energy unmeasured: {exc}", file=sys.stderr)
-        meter = None
-    try:
-        checks = check_kernel(miner)
+        doc = check_and_measure(args, cupy, miner)
     except VerificationFailed as exc:
         print(f"gpu-check: kernel verification FAILED: {exc}", file=sys.stderr)
         return 1
-    for line in checks:
-        _say(f"verified: {line}")
-    doc = {
-        "schema": SCHEMA,
-        "environment": env,
-        "verification": checks,
-        "gpu_tests_exit_status": args.tests_rc,
-        **measure(args, cupy, miner, meter),
-    }
     report(doc)
-    out_dirs = [Path("results")] + [p for p in (args.out, _env_out()) if p]
-    for path in write(doc, list(dict.fromkeys(out_dirs))):
+    for path in write(doc, [args.dir] + ([args.out] if args.out else [])):
         _say(f"result written: {path}")
-    return 0 if args.tests_rc in (None, 0) else 1
-
-
-def _env_out() -> Path | None:
-    out = os.environ.get("OUT")
-    return Path(out) if out else None
+    return 0
 
 
 if __name__ == "__main__":

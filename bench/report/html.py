@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 
 from bench.report import figures as fg
-from bench.report import plots
 from bench.report.table import COLUMNS, all_warnings, table_rows, unmeasured_notes
 
 _CSS = """
@@ -55,6 +54,10 @@ def _results_section(doc: dict) -> str:
 
 
 def _plots_section(doc: dict) -> str:
+    try:  # matplotlib is optional at run time: without it the report says why it has no plots
+        from bench.report import plots
+    except ImportError as exc:
+        return f'<h2>Plots</h2><p class="note">Plots omitted: {_esc(exc)}.</p>'
     made = [
         (*plots.revenue_per_kwh(doc), "Revenue per kWh, log scale"),
         (*plots.energy_per_unit(doc), "Energy per work unit, log scale"),
