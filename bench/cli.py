@@ -128,14 +128,15 @@ _ECON_FLAGS = {
     "uptime": "uptime",
     "host_overhead": "host_overhead_fraction",
 }
-_ECON_OPTIONS = [
-    click.option(
-        "--scenario",
-        "scenario_name",
-        default="late-2025",
-        show_default=True,
-        help="Preset name or a scenario TOML file.",
-    ),
+_SCENARIO_OPTION = click.option(
+    "--scenario",
+    "scenario_name",
+    default="late-2025",
+    show_default=True,
+    help="Preset name or a scenario TOML file.",
+)
+# Flags that override one figure of the scenario (econ, run and report take them all).
+_OVERRIDE_OPTIONS = [
     click.option("--btc-price", type=float, help="BTC price, USD."),
     click.option("--difficulty", type=float, help="Network difficulty."),
     click.option(
@@ -156,6 +157,10 @@ _ECON_OPTIONS = [
         type=float,
         help="Host power as a fraction of board power (board footing).",
     ),
+]
+_ECON_OPTIONS = [
+    _SCENARIO_OPTION,
+    *_OVERRIDE_OPTIONS,
     click.option(
         "--footing",
         type=click.Choice(["board", "wall"]),
@@ -165,6 +170,17 @@ _ECON_OPTIONS = [
     ),
     click.option("--json", "as_json", is_flag=True, help="Print one JSON document."),
 ]
+
+
+def _scenario_overrides(func):
+    for option in reversed(_OVERRIDE_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _pop_overrides(flags: dict) -> dict:
+    """The scenario overrides given on the command line (removed from flags)."""
+    return {field: flags.pop(flag) for flag, field in _ECON_FLAGS.items()}
 
 
 def _econ_options(func):
@@ -177,8 +193,7 @@ def _econ_scenario(scenario_name: str, flags: dict):
     """Load the scenario with the command-line overrides (pops the scenario flags)."""
     from bench.econ import load_scenario
 
-    overrides = {field: flags.pop(flag) for flag, field in _ECON_FLAGS.items()}
-    return load_scenario(scenario_name, **overrides)
+    return load_scenario(scenario_name, **_pop_overrides(flags))
 
 
 @cli.group()
@@ -296,6 +311,7 @@ def econ_cards(as_json) -> None:
 @click.option("--quick", is_flag=True, help="Small sizes and short windows (CPU, CI).")
 @click.option("--workloads", default=None, help="Comma list (default: the whole suite).")
 @click.option("--scenario", default="late-2025", help="Market preset name or TOML file.")
+@_scenario_overrides
 @click.option("--out", "out_dir", default="results", help="Folder for the result and report.")
 @click.option("--no-report", is_flag=True, help="Write the JSON result only, no HTML.")
 @click.option("--quiet", is_flag=True, help="No progress bars and no table.")
@@ -311,8 +327,9 @@ def run_cmd(device, quick, workloads, scenario, out_dir, no_report, quiet, setti
     from bench.console import RunProgress
     from bench.report import render_table
 
+    overrides = _pop_overrides(measure)
     plan = runner.plan_run(
-        device, workloads, quick, scenario, out_dir, not no_report, settings, measure
+        device, workloads, quick, scenario, out_dir, not no_report, settings, measure, overrides
     )
     progress = RunProgress(enabled=not quiet)
     try:
@@ -347,16 +364,20 @@ def compare_cmd(result_files, sort_by, scenario, as_json) -> None:
 @cli.command("report")
 @click.argument("result_file")
 @click.option("--scenario", default=None, help="Re-price under this scenario.")
+@_scenario_overrides
 @click.option("--html", "html_out", default=None, help="Write the HTML report to this file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the (re-priced) result document.")
-def report_cmd(result_file, scenario, html_out, as_json) -> None:
+def report_cmd(result_file, scenario, html_out, as_json, **flags) -> None:
     """Re-render a saved result: the table, and optionally the HTML report."""
+    from bench.econ import load_scenario
     from bench.report import render_html, render_table, rerender
     from bench.results import atomic_write_text, read_result
 
     doc = read_result(result_file)
-    if scenario:
-        doc = rerender(doc, scenario)
+    overrides = {k: v for k, v in _pop_overrides(flags).items() if v is not None}
+    if scenario or overrides:
+        name = scenario or doc.get("scenario", {}).get("name", "late-2025")
+        doc = rerender(doc, load_scenario(name, **overrides))
     if html_out:
         atomic_write_text(html_out, render_html(doc))
     if as_json:

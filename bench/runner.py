@@ -136,11 +136,12 @@ def plan_run(
     write_report: bool = True,
     settings: tuple[str, ...] = (),
     measure: dict[str, Any] | None = None,
+    scenario_overrides: dict[str, Any] | None = None,
 ) -> RunPlan:
     """Validate the request: devices, workloads and their parameters, scenario, output folder."""
     from bench.econ import load_scenario
 
-    scen = load_scenario(scenario)
+    scen = load_scenario(scenario, **(scenario_overrides or {}))
     names = resolve_workloads(workloads)
     devices = resolve_devices(device)
     plan = RunPlan(devices, names, quick, scen, Path(out_dir), write_report, scenario)
@@ -154,7 +155,6 @@ def plan_run(
 def measure_one(name: str, device: Device, plan: RunPlan, progress: ProgressFn | None) -> dict:
     """Set up, measure and price one workload on one device; returns its result entry."""
     from bench.measure import MeasureConfig, run_workload
-    from bench.report.pricing import price_entry
     from bench.telemetry import meter_for
     from bench.workloads import base
 
@@ -170,8 +170,7 @@ def measure_one(name: str, device: Device, plan: RunPlan, progress: ProgressFn |
     step("setup", 0, 1)
     meter = meter_for(device)
     measurement = run_workload(workload, meter, config, step).to_dict()
-    entry = results.workload_entry(measurement, device, {}, [])
-    entry["economics"], entry["asic_references"] = price_entry(entry, plan.scenario)
+    entry = _reprice(results.workload_entry(measurement, device, {}, []), plan.scenario)
     step("done", 1, 1)
     return entry
 
@@ -211,9 +210,17 @@ def measure_in_subprocesses(plan: RunPlan) -> tuple[list[dict], list[str]]:
                 warnings.append(f"{dev.id}: measuring process failed (status {proc.returncode})")
                 continue
             doc = results.read_result(docs[0])
-            entries += doc["workloads"]
+            entries += [_reprice(entry, plan.scenario) for entry in doc["workloads"]]
             warnings += doc.get("warnings", [])
         return entries, warnings
+
+
+def _reprice(entry: dict, scenario: Any) -> dict:
+    """Price a child process's entry under the parent's scenario (overrides included)."""
+    from bench.report.pricing import price_entry
+
+    entry["economics"], entry["asic_references"] = price_entry(entry, scenario)
+    return entry
 
 
 def execute(plan: RunPlan, progress: ProgressFn | None = None) -> tuple[dict, Path, Path | None]:

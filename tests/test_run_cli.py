@@ -132,3 +132,19 @@ def test_bad_run_settings_fail_before_work(run_cli, tmp_path, args):
     res = run_cli("run", "--quick", "--workloads", "gemm", "--out", out, *args)
     assert_bad_input(res)
     assert _files(out) == []
+
+
+def test_report_applies_scenario_overrides(run_cli, quick_result):
+    _, json_path, _ = quick_result
+    res = run_cli("report", json_path, "--electricity-usd-kwh", "0.031", "--json")
+    assert res.exit_code == 0, res.stderr
+    figures = json.loads(res.stdout)["scenario"]["figures"]
+    assert figures["electricity_usd_kwh"]["value"] == 0.031
+    assert_bad_input(run_cli("report", json_path, "--btc-price", "-1"))
+
+
+def test_run_scenario_override_is_validated_before_work(run_cli, tmp_path):
+    out = tmp_path / "out"
+    res = run_cli("run", "--quick", "--workloads", "gemm", "--pool-fee", "1.5", "--out", out)
+    assert_bad_input(res)
+    assert _files(out) == []
