@@ -8,6 +8,7 @@ that `joulebench mine` and `joulebench econ` start fast.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 
 import click
@@ -45,8 +46,21 @@ def emit_json(doc: object) -> None:
 
 @click.group(cls=JoulebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="joulebench")
-def cli() -> None:
+@click.option("-v", "--verbose", count=True, help="Log to stderr (-v info, -vv debug).")
+def cli(verbose: int) -> None:
     """Measure what one joule earns on this machine: Bitcoin mining against AI inference."""
+    if verbose:
+        _log_to_stderr(logging.DEBUG if verbose > 1 else logging.INFO)
+
+
+def _log_to_stderr(level: int) -> None:
+    logger = logging.getLogger("bench")
+    if not any(getattr(h, "_joulebench", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler._joulebench = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(level)
 
 
 def main() -> None:

@@ -182,10 +182,17 @@ def measure_device(device: Device, plan: RunPlan, progress: ProgressFn | None) -
         try:
             entries.append(measure_one(name, device, plan, progress))
         except JoulebenchError as exc:
-            msg = f"{name} on {device.id} not measured: {exc}"
-            log.error(msg)
-            warnings.append(msg)
+            warnings.append(_not_measured(name, device, str(exc)))
+        except Exception as exc:  # e.g. out of device memory: keep the other workloads
+            log.debug("%s on %s failed", name, device.id, exc_info=True)
+            warnings.append(_not_measured(name, device, f"{type(exc).__name__}: {exc}"))
     return entries, warnings
+
+
+def _not_measured(name: str, device: Device, why: str) -> str:
+    msg = f"{name} on {device.id} not measured: {' '.join(why.split())}"
+    log.error(msg)
+    return msg
 
 
 def measure_in_subprocesses(plan: RunPlan) -> tuple[list[dict], list[str]]:

@@ -148,3 +148,17 @@ def test_run_scenario_override_is_validated_before_work(run_cli, tmp_path):
     res = run_cli("run", "--quick", "--workloads", "gemm", "--pool-fee", "1.5", "--out", out)
     assert_bad_input(res)
     assert _files(out) == []
+
+
+def test_a_crashing_workload_is_reported_and_the_others_kept(tmp_path, monkeypatch):
+    from bench.workloads.gemm import Gemm
+
+    def out_of_memory(self):
+        raise RuntimeError("CUDA out of memory (simulated)")
+
+    monkeypatch.setattr(Gemm, "setup", out_of_memory)
+    plan = runner.plan_run("cpu", "gemm,sha256d", quick=True, out_dir=tmp_path)
+    doc, json_path, _ = runner.execute(plan)
+    assert [w["workload"]["name"] for w in doc["workloads"]] == ["sha256d"]
+    assert any("gemm on cpu not measured: RuntimeError" in w for w in doc["warnings"])
+    assert json_path.exists()
