@@ -21,6 +21,8 @@ from bench.errors import DeviceUnavailable
 from bench.telemetry.rapl import POWERCAP_ROOT, Reader, probe, read_text
 
 CPUINFO = Path("/proc/cpuinfo")
+CPU_MAX_FREQ = Path("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")  # kHz
+_NAME_KEYS = ("model name", "Model name", "Hardware")  # x86, some ARM kernels, older ARM
 
 
 @dataclass(frozen=True)
@@ -75,15 +77,76 @@ class Discovery:
         return next((d for d in self.devices if d.is_cuda), self.devices[-1])
 
 
+@dataclass(frozen=True)
+class CpuInfo:
+    """The first processor of /proc/cpuinfo, with the maximum clock where cpufreq gives it."""
+
+    vendor: str = ""
+    family: int = -1
+    model: int = -1
+    model_name: str = ""
+    mhz: float = 0.0  # "cpu MHz": the current (or, in many VMs, nominal) clock
+    max_mhz: float | None = None  # cpufreq's cpuinfo_max_freq; None where not exposed
+
+    @property
+    def clock(self) -> tuple[float, str]:
+        """The clock a peak estimate should use (MHz) and where it came from."""
+        if self.max_mhz:
+            return self.max_mhz, "maximum clock, from cpufreq cpuinfo_max_freq"
+        return self.mhz, "clock reported in /proc/cpuinfo; the maximum is not exposed here"
+
+
+def _int(text: str | None) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        return -1
+
+
+def parse_cpuinfo(text: str, max_mhz: float | None = None) -> CpuInfo:
+    """The first value of each field of /proc/cpuinfo (the first processor's) as a CpuInfo."""
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and value.strip():
+            fields.setdefault(key.strip(), value.strip())
+    try:
+        mhz = float(fields.get("cpu MHz", "0"))
+    except ValueError:
+        mhz = 0.0
+    return CpuInfo(
+        vendor=fields.get("vendor_id", ""),
+        family=_int(fields.get("cpu family")),
+        model=_int(fields.get("model")),
+        model_name=next((fields[k] for k in _NAME_KEYS if k in fields), ""),
+        mhz=mhz,
+        max_mhz=max_mhz,
+    )
+
+
+def read_max_mhz(path: Path = CPU_MAX_FREQ) -> float | None:
+    """The CPU's maximum clock from cpufreq (kHz in the file), or None where it is absent."""
+    try:
+        khz = float(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return khz / 1000.0 if khz > 0 else None
+
+
+def cpu_info(cpuinfo: Path = CPUINFO, max_freq: Path = CPU_MAX_FREQ) -> CpuInfo | None:
+    """This machine's CpuInfo; None where /proc/cpuinfo cannot be read."""
+    try:
+        text = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return None
+    return parse_cpuinfo(text, read_max_mhz(max_freq))
+
+
 def cpu_name(cpuinfo: Path = CPUINFO) -> str:
     """The CPU's model name from /proc/cpuinfo, else what the platform module says."""
-    try:
-        for line in cpuinfo.read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() in ("model name", "Model name", "Hardware") and value.strip():
-                return value.strip()
-    except OSError:
-        pass
+    info = cpu_info(cpuinfo)
+    if info is not None and info.model_name:
+        return info.model_name
     return platform.processor() or platform.machine() or "cpu"
 
 

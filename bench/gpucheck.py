@@ -14,25 +14,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench import __version__
 from bench.errors import DeviceUnavailable, VerificationFailed
 from bench.gpusummary import MINER_FILE, miner_figures
 from bench.mining.cuda_build import source_hash
 from bench.mining.header import Header, sha256d, target_from_zero_bits
 from bench.mining.known import GENESIS, KNOWN_BLOCKS
 from bench.mining.work import WorkGenerator
+from bench.results import collect_environment, utc_now
 
 # Kernel variants timed before the measurement: (threads per block, nonces per thread, IMAD level)
 SHAPES = ((256, 32, 0), (256, 32, 1), (256, 32, 2), (256, 64, 2), (128, 32, 2), (512, 32, 2))
-SCHEMA = "joulebench.gpu-check/2"
+SCHEMA = "joulebench.gpu-check/3"  # 3: environment as bench.results records it
 
 
 def _say(text: str) -> None:
@@ -127,48 +125,35 @@ def pick_shape(miner_cls, args) -> tuple[object, list[dict]]:
     return best[1], rows
 
 
-def environment(cupy, device_index: int) -> dict:
-    """GPU, driver, CUDA, CuPy, NVRTC, torch, host, git: what the figures depend on."""
+def gpu_name(cupy, device_index: int) -> str:
+    """The GPU's name as the CUDA runtime reports it."""
+    name = cupy.cuda.runtime.getDeviceProperties(device_index)["name"]
+    return name.decode() if isinstance(name, bytes) else name
+
+
+def environment(cupy, device: Any) -> dict:
+    """The run's environment as every result records it (bench.results.collect_environment:
+    devices, driver, packages, host, git, kernel sources), plus the CUDA facts of this check."""
+
     rt = cupy.cuda.runtime
-    props = rt.getDeviceProperties(device_index)
-    name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
-    env = {
-        "gpu": name,
-        "compute_capability": f"{props['major']}.{props['minor']}",
-        "sm_count": props["multiProcessorCount"],
-        "driver_cuda_version": rt.driverGetVersion(),
-        "runtime_cuda_version": rt.runtimeGetVersion(),
-        "cupy": cupy.__version__,
-        "python": platform.python_version(),
-        "host": platform.node(),
-        "joulebench": __version__,
-        "kernel_source_sha256": source_hash(),
-    }
+    props = rt.getDeviceProperties(device.index)
+    env = collect_environment([device])
+    env.update(
+        {
+            "gpu": gpu_name(cupy, device.index),
+            "driver": device.extra.get("driver_version") or env["nvidia"]["driver"],
+            "compute_capability": f"{props['major']}.{props['minor']}",
+            "sm_count": props["multiProcessorCount"],
+            "driver_cuda_version": rt.driverGetVersion(),
+            "runtime_cuda_version": rt.runtimeGetVersion(),
+            "kernel_source_sha256": source_hash(),
+        }
+    )
     try:
         env["nvrtc_version"] = ".".join(map(str, cupy.cuda.nvrtc.getVersion()))
     except Exception as exc:  # only informative
         env["nvrtc_version"] = f"unknown ({exc})"
-    try:
-        import torch
-
-        env["torch"] = torch.__version__
-    except ImportError:
-        env["torch"] = None
-    env.update(_git())
     return env
-
-
-def _git() -> dict:
-    def git(*args: str) -> str:
-        proc = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10)
-        return proc.stdout.strip()
-
-    try:
-        commit = git("rev-parse", "HEAD") or None
-        dirty = bool(git("status", "--porcelain")) if commit else None
-        return {"git_commit": commit, "git_dirty": dirty}
-    except (OSError, subprocess.SubprocessError):
-        return {"git_commit": None, "git_dirty": None}
 
 
 def chosen_miner_workload(device: Any, miner: Any, **params: Any):
@@ -317,10 +302,8 @@ def check_and_measure(args: argparse.Namespace, cupy: Any, miner: Any) -> dict:
     """Verification, variants, occupancy, the measured windows and the sampler's cost."""
     from bench.mining.cuda import CudaMiner
 
-    env = environment(cupy, args.device)
-    device = gpu_device(args.device, env["gpu"])
-    env["driver"] = device.extra.get("driver_version")
-    doc: dict = {"schema": SCHEMA, "environment": env}
+    device = gpu_device(args.device, gpu_name(cupy, args.device))
+    doc: dict = {"schema": SCHEMA, "environment": environment(cupy, device)}
     doc["verification"] = check_kernel(miner)
     for line in doc["verification"]:
         _say(f"verified: {line}")
@@ -333,6 +316,7 @@ def check_and_measure(args: argparse.Namespace, cupy: Any, miner: Any) -> dict:
     doc["measurement"] = energy_run(args, miner, device)
     doc["sampler_cost"] = sampler_cost(device, args.sampler_s)
     doc["figures"] = miner_figures(doc["measurement"])
+    doc["environment"]["ended_utc"] = utc_now()
     return doc
 
 

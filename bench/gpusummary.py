@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
+from bench.stats import Stat, summarize
 from bench.telemetry.nvml import CROSS_CHECK_TOLERANCE
 
 SCHEMA = "joulebench.gpu-check-summary/1"
@@ -39,11 +39,9 @@ SPREAD_GOAL = 0.02
 
 
 def rel_spread(values: list[float]) -> float | None:
-    """(max - min) / median; None for fewer than two values or a zero median."""
-    if len(values) < 2:
-        return None
-    mid = statistics.median(values)
-    return (max(values) - min(values)) / abs(mid) if mid else None
+    """bench.stats' relative spread, (max - min) / median; None for fewer than two values."""
+    stat = summarize(values, "")
+    return stat.rel_spread if isinstance(stat, Stat) else None
 
 
 def _pct(value: float | None) -> float | None:

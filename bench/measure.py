@@ -1,25 +1,37 @@
-"""The measurement loop: verify, idle power, warm-up, measured windows, stopping rule.
+"""The measurement loop: idle power, verify, warm-up, measured windows, stopping rule.
 
 `measure_workload(workload, meter, config)` returns a Measurement holding every window (the raw
 samples); its summary is computed from them by bench.stats. The caller owns setup() and
-teardown() (or uses `run_workload`). Order: verify -> idle power with the device context alive
--> warm-up until throughput (and temperature, where known) settle, bounded in time -> windows
-of `window_s` each (steps until the time is up, then sync, then the clock) -> stop when the
-relative spread of throughput and of energy per unit are both under the bound, or at the
-timeout or the window limit. Throttled windows are flagged and kept in the summary: running
-at the power cap is a card's steady state under load; the warnings say how many there were.
+teardown() (or uses `run_workload`). Order: idle power with the device context alive, before
+verify() (whose full forward pass would leave a GPU in its high-power state), in short chunks
+until the power settles, bounded in time -> verify -> warm-up until throughput (and
+temperature, where known) settle, bounded in time -> windows of `window_s` each (steps until
+the time is up, then sync, then the clock) -> stop when the relative spread of throughput and
+of energy per unit are both under the bound, or at the timeout or the window limit. The
+timeout must leave room for `min_windows` windows. Throttled windows are flagged and kept in
+the summary: running at the power cap is a card's steady state under load; the warnings say
+how many there were.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bench.measurement import Idle, Measurement, Warmup, Window, build_warnings
+from bench.measurement import (
+    IDLE_BEFORE_VERIFY,
+    Idle,
+    Measurement,
+    Warmup,
+    Window,
+    build_warnings,
+    peak_warnings,
+)
 from bench.stats import summarize, within_bound
-from bench.telemetry.meter import EnergyMeter, PowerTrace
+from bench.telemetry.meter import EnergyMeter, EnergyReading, PowerTrace
 
 # progress(stage, done, total): stage "idle" and "warmup" count seconds, "windows" windows.
 ProgressFn = Callable[[str, float, float], None]
@@ -41,7 +53,10 @@ class MeasureConfig:
     warmup_chunk_s: float = 1.0
     warmup_settle: float = 0.02  # relative change of throughput between chunks
     warmup_settle_c: float = 1.0  # temperature change between chunks
-    idle_s: float = 3.0
+    idle_s: float = 3.0  # the span idle power is averaged over, once settled
+    idle_chunk_s: float = 1.0  # idle power is read in chunks of this length
+    idle_settle: float = 0.05  # relative spread of the last idle_s of chunks: settled
+    idle_settle_max_s: float = 12.0  # most extra seconds waiting for idle power to settle
     clock: Callable[[], float] = field(default=time.perf_counter, compare=False)
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
@@ -52,15 +67,31 @@ class MeasureConfig:
             raise ValueError("need 1 <= min_windows <= max_windows")
         if self.warmup_min_s > self.warmup_max_s or self.idle_s < 0:
             raise ValueError("need warmup_min_s <= warmup_max_s and idle_s >= 0")
+        if self.idle_chunk_s <= 0 or self.idle_settle_max_s < 0:
+            raise ValueError("need idle_chunk_s > 0 and idle_settle_max_s >= 0")
+        if self.timeout_s < self.min_windows * self.window_s:
+            need_s = self.min_windows * self.window_s
+            raise ValueError(
+                f"timeout_s {self.timeout_s:g} s is shorter than min_windows x window_s = "
+                f"{self.min_windows} x {self.window_s:g} s = {need_s:g} s: the run would stop "
+                "before its minimum number of windows; raise the timeout or lower min_windows "
+                "or window_s"
+            )
 
     @classmethod
     def for_device(cls, device: Any, quick: bool = False, **overrides: Any) -> MeasureConfig:
         """Defaults for a device: >= 5 s windows on GPUs, short windows for quick CPU runs."""
         if getattr(device, "kind", "cpu") == "cuda":
             # A full GPU run of the six default workloads stays under ~10 minutes: at most
-            # 30 s warm-up and 60 s of 5 s windows each (stopping earlier when steady).
-            full = cls(max_windows=12, timeout_s=60.0, warmup_max_s=30.0)
-            base = cls(min_windows=3, max_windows=5, timeout_s=30.0, warmup_max_s=15.0)
+            # 10 s of idle, 25 s of warm-up and 60 s of 5 s windows each (less when steady).
+            full = cls(max_windows=12, timeout_s=60.0, warmup_max_s=25.0, idle_settle_max_s=7.0)
+            base = cls(
+                min_windows=3,
+                max_windows=5,
+                timeout_s=30.0,
+                warmup_max_s=15.0,
+                idle_settle_max_s=5.0,
+            )
             base = base if quick else full
         elif quick:
             base = cls(
@@ -74,6 +105,8 @@ class MeasureConfig:
                 warmup_chunk_s=0.25,
                 warmup_settle=0.05,
                 idle_s=0.5,
+                idle_chunk_s=0.25,
+                idle_settle_max_s=2.5,
             )
         else:
             base = cls(window_s=2.0, min_windows=5, max_windows=20, timeout_s=120.0)
@@ -95,19 +128,59 @@ def _run_for(workload: Any, clock: Callable[[], float], duration_s: float) -> tu
 
 
 def measure_idle(meter: EnergyMeter, config: MeasureConfig, progress: ProgressFn | None) -> Idle:
-    """Mean power over idle_s with the device context alive and no work enqueued."""
+    """Mean power with the device context alive and no work enqueued, once it has settled.
+
+    Power is read in chunks of idle_chunk_s; idle power is the mean over the last idle_s of
+    chunks once their relative spread is at most idle_settle (a device still leaving its
+    high-power state after setup reads high at first), or over the last idle_s once
+    idle_s + idle_settle_max_s have passed.
+    """
     if not meter.measures:
         return Idle(reason=meter.note or "no energy source")
     if config.idle_s <= 0:
         return Idle(reason="idle measurement disabled (idle_s = 0)")
-    meter.begin_window()
-    config.sleep(config.idle_s)
-    reading = meter.end_window()
+    chunk_s = min(config.idle_chunk_s, config.idle_s / 2)  # at least two chunks to compare
+    keep = max(2, round(config.idle_s / chunk_s))
+    readings: list[EnergyReading] = []
+    spent_s = 0.0
+    while True:
+        meter.begin_window()
+        config.sleep(chunk_s)
+        reading = meter.end_window()
+        if reading.power_avg_w is None:
+            reason = reading.reason or "idle window unmeasured"
+            return Idle(reason=reason, warnings=reading.warnings, measured=IDLE_BEFORE_VERIFY)
+        readings.append(reading)
+        spent_s += reading.elapsed_s
+        last = readings[-keep:]
+        settled = len(last) == keep and _idle_settled(last, config.idle_settle)
+        if settled or spent_s >= config.idle_s + config.idle_settle_max_s:
+            break
     if progress:
-        progress("idle", config.idle_s, config.idle_s)
-    if reading.power_avg_w is None:
-        return Idle(reason=reading.reason or "idle window unmeasured", warnings=reading.warnings)
-    return Idle(reading.power_avg_w, reading.source, warnings=reading.warnings)
+        progress("idle", spent_s, spent_s)
+    energy_j = math.fsum(r.energy_j or 0.0 for r in last)
+    span_s = math.fsum(r.elapsed_s for r in last)
+    warnings = tuple(dict.fromkeys(w for r in last for w in r.warnings))
+    if not settled:
+        warnings += (
+            f"idle power did not settle within {spent_s:.1f} s (the last chunks differ by more "
+            f"than {config.idle_settle:.0%}): idle is the mean of the last {span_s:.1f} s and "
+            "above-idle energy may be understated; allow a longer idle_settle_max_s",
+        )
+    return Idle(
+        energy_j / span_s,
+        last[-1].source,
+        warnings=warnings,
+        measured=IDLE_BEFORE_VERIFY,
+        settled=settled,
+        seconds=spent_s,
+        span_s=span_s,
+    )
+
+
+def _idle_settled(readings: list[EnergyReading], bound: float) -> bool:
+    powers = [r.power_avg_w for r in readings if r.power_avg_w is not None]
+    return within_bound(summarize(powers, "W"), bound) and len(powers) == len(readings)
 
 
 def _settled(rates: list[float], temps: list[float | None], config: MeasureConfig) -> bool:
@@ -192,14 +265,15 @@ def measure_workload(
     config: MeasureConfig | None = None,
     progress: ProgressFn | None = None,
 ) -> Measurement:
-    """Verify, measure idle power, warm up and measure windows; the workload is set up."""
+    """Measure idle power, verify, warm up and measure windows; the workload is set up."""
     config = config or MeasureConfig.for_device(workload.device)
-    workload.verify()  # raises VerificationFailed: nothing is measured for a wrong answer
-    workload.sync()
+    workload.sync()  # setup() may have left work queued: idle means nothing enqueued
     meter.start()
     try:
         origin = meter.now()
         idle = measure_idle(meter, config, progress)
+        workload.verify()  # raises VerificationFailed: no window is measured for a wrong answer
+        workload.sync()
         warmup = warm_up(workload, meter, config, progress)
         windows, stopped_by = run_windows(workload, meter, config, idle, progress, origin)
         context = meter.context()
@@ -220,7 +294,7 @@ def measure_workload(
         context=context,
     )
     m.roofline = workload.roofline(m.rate_median()) if m.rate_median() else {}
-    m.warnings = build_warnings(m, config)
+    m.warnings = build_warnings(m, config) + peak_warnings(m)
     return m
 
 

@@ -14,21 +14,30 @@ from bench.stats import Stat, Unmeasured, summarize
 from bench.telemetry.meter import UNMEASURED, EnergyReading, Health, PowerTrace
 
 GPU_MIN_WINDOW_S = 5.0
+IDLE_BEFORE_VERIFY = "before verify"  # when idle power was read: after setup, before any work
 
 
 @dataclass(frozen=True)
 class Idle:
-    """Idle power with the context alive, or why it is unknown."""
+    """Idle power with the context alive, or why it is unknown, and when it was read."""
 
     power_w: float | None = None
     source: str = UNMEASURED
     reason: str = ""
     warnings: tuple[str, ...] = ()
+    measured: str = ""  # e.g. IDLE_BEFORE_VERIFY
+    settled: bool | None = None  # the last idle_s of readings agreed within the bound
+    seconds: float | None = None  # time spent reading idle power, settling included
+    span_s: float | None = None  # the span power_w is the mean over
 
     def to_dict(self) -> dict:
+        when = {"measured": self.measured} if self.measured else {}
         if self.power_w is None:
-            return {"unmeasured": self.reason}
-        return {"power_w": self.power_w, "source": self.source}
+            return {"unmeasured": self.reason, **when}
+        out = {"power_w": self.power_w, "source": self.source, **when}
+        if self.settled is not None:
+            out |= {"settled": self.settled, "seconds": self.seconds, "span_s": self.span_s}
+        return out
 
 
 @dataclass(frozen=True)
@@ -206,6 +215,18 @@ def _spread_warning(m: Measurement, bound: float) -> list[str]:
     ]
 
 
+def _min_windows_warning(m: Measurement, min_windows: int) -> list[str]:
+    n = len(m.windows)
+    if n >= min_windows:
+        return []
+    spread = "the spread is unknown" if n < 2 else "the spread rests on too few windows"
+    return [
+        f"only {n} of the minimum {min_windows} windows were measured (stopped by "
+        f"{m.stopped_by}): {spread}; one step of this workload outlasts a window, so allow a "
+        "longer timeout or give the workload smaller steps"
+    ]
+
+
 def _throttle_warning(m: Measurement) -> list[str]:
     hot = [w for w in m.windows if w.health.throttled]
     if not hot:
@@ -242,6 +263,7 @@ def build_warnings(m: Measurement, config: Any) -> list[str]:
             f"warm-up did not settle in {m.warmup.seconds:.1f} s: early windows may run cold; "
             "allow a longer warm-up"
         )
+    out += _min_windows_warning(m, config.min_windows)
     out += _spread_warning(m, config.rel_spread_bound)
     out += _throttle_warning(m)
     others = m.context.get("other_processes") or []
@@ -252,3 +274,27 @@ def build_warnings(m: Measurement, config: Any) -> list[str]:
             "one may be this process): their work is in the energy figures; stop them and rerun"
         )
     return list(dict.fromkeys(out))
+
+
+def peak_warnings(m: Measurement) -> list[str]:
+    """MFU or MBU above 1 (at the median, or in the fastest window) means the peak figure is
+    too low; the warning goes into the roofline dict and the measurement's warnings."""
+    roof = m.roofline
+    rate = m.summary()["units_per_s"]
+    if not roof or not isinstance(rate, Stat) or rate.median <= 0:
+        return []
+    fastest = rate.max / rate.median
+    out = []
+    for key, label in (("mfu", "MFU"), ("mbu", "MBU")):
+        value = roof.get(key)
+        if value is None or value * fastest <= 1.0:
+            continue
+        peak = roof.get("peak") or {}
+        out.append(
+            f"{label} {value:.2f} at the median rate ({value * fastest:.2f} in the fastest "
+            f"window) is above 1: peak figure too low (the {peak.get('kind', 'unknown')} peak "
+            f"of {peak.get('device', 'this device')}); read {label} as relative only"
+        )
+    if out:
+        roof["warnings"] = list(dict.fromkeys([*roof.get("warnings", []), *out]))
+    return out

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import __version__
+from bench.devices import cpu_name
 from bench.errors import ResultError
 
 log = logging.getLogger(__name__)
@@ -101,12 +102,8 @@ def torch_cuda_version() -> str:
 
 
 def cpu_model() -> str:
-    """The CPU model name from /proc/cpuinfo, else what platform reports."""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine() or "unknown"
+    """The CPU model name (bench.devices.cpu_name: /proc/cpuinfo, else the platform module)."""
+    return cpu_name()
 
 
 def repo_root() -> Path:

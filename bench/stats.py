@@ -6,7 +6,8 @@ windows):
 
 - quartiles: linear interpolation between order statistics (numpy's default, "type 7");
 - `rel_spread`: (max - min) / median. Stricter than IQR / median: a run passes the stopping
-  rule only when *every* window lies within the bound, and it is defined from n = 2 on;
+  rule only when *every* window lies within the bound. None for n < 2: one sample says
+  nothing about the spread, and a 0 would read as a perfectly steady result;
 - `ci95_low` / `ci95_high`: Student-t 95 % interval of the mean, mean +- t(0.975, n-1) * s/sqrt(n).
   A distribution-free interval for the median needs at least 6 samples to reach 95 %
   coverage, and runs often stop at 5 windows, so the t interval is used. None for n < 2.
@@ -132,8 +133,8 @@ class Stat:
 
     @cached_property
     def rel_spread(self) -> float | None:
-        """(max - min) / |median|; None where the median is 0."""
-        if self.median == 0:
+        """(max - min) / |median|; None for fewer than two samples or a zero median."""
+        if self.n < 2 or self.median == 0:
             return None
         return (self.max - self.min) / abs(self.median)
 

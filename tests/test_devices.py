@@ -7,7 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from bench.devices import best_device, cpu_name, discover, get_device, visible_indices
+from bench import results
+from bench.devices import (
+    CpuInfo,
+    best_device,
+    cpu_info,
+    cpu_name,
+    discover,
+    get_device,
+    parse_cpuinfo,
+    visible_indices,
+)
 from bench.errors import DeviceUnavailable
 from bench.telemetry.fake import FakeClock, FakeGpu, FakeNvml
 from bench.telemetry.rapl import probe
@@ -94,3 +104,38 @@ def test_cpu_name_from_cpuinfo(tmp_path):
     info.write_text("processor\t: 0\nmodel name\t: Test CPU 9000 @ 3.0GHz\nflags\t: sse\n")
     assert cpu_name(info) == "Test CPU 9000 @ 3.0GHz"
     assert cpu_name(tmp_path / "missing")  # falls back to something non-empty
+
+
+TWO_CPUS = (
+    "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\n"
+    "model name\t: AMD EPYC 9654\ncpu MHz\t\t: 2400.000\n\n"
+    "processor\t: 1\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\n"
+    "model name\t: other\ncpu MHz\t\t: 1200.000\n\n"
+)
+
+
+def test_cpuinfo_parsed_once_for_name_and_peak(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text(TWO_CPUS)
+    max_freq = tmp_path / "cpuinfo_max_freq"
+    max_freq.write_text("3700000\n")  # kHz
+    got = cpu_info(info, max_freq)
+    assert got == CpuInfo("AuthenticAMD", 25, 17, "AMD EPYC 9654", 2400.0, 3700.0)
+    assert got.clock == (3700.0, "maximum clock, from cpufreq cpuinfo_max_freq")
+    assert cpu_name(info) == "AMD EPYC 9654"
+    assert results.cpu_model() == cpu_name()  # the result's CPU model comes from the same parser
+
+
+def test_without_cpufreq_the_reported_clock_is_labelled(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text(TWO_CPUS)
+    got = cpu_info(info, tmp_path / "absent")
+    assert got.max_mhz is None
+    assert got.clock == (2400.0, "clock reported in /proc/cpuinfo; the maximum is not exposed here")
+    assert cpu_info(tmp_path / "missing") is None
+
+
+def test_arm_cpuinfo_names_the_hardware():
+    arm = "processor\t: 0\nBogoMIPS\t: 50.00\nCPU implementer\t: 0x41\n\nHardware\t: BCM2835\n"
+    got = parse_cpuinfo(arm)
+    assert (got.model_name, got.vendor, got.family, got.mhz) == ("BCM2835", "", -1, 0.0)

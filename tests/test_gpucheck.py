@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 from conftest import HAVE_CUDA
 from fake_cupy import FakeCupy
@@ -81,7 +82,15 @@ def test_miner_check_measures_through_telemetry(fake_gpu, monkeypatch, tmp_path,
     assert rc == 0, out
     doc = json.loads((tmp_path / "d" / "gpu-check-miner.json").read_text())
     assert (tmp_path / "o" / "gpu-check-miner.json").read_text() == json.dumps(doc, indent=2) + "\n"
-    assert doc["environment"]["gpu"] == "Fake H200" and doc["environment"]["driver"] == "999.99"
+    env = doc["environment"]
+    assert env["gpu"] == "Fake H200" and env["driver"] == "999.99"
+    # the environment every result records, from the same code: git state computed once
+    assert env["git"] == results.git_state() and "git_commit" not in env
+    assert [d["id"] for d in env["devices"]] == ["cuda:0"]
+    schema = results.schema()
+    env_schema = {**schema["$defs"]["environment"], "$defs": schema["$defs"]}
+    jsonschema.validate(env, env_schema)
+    assert doc["schema"] == "joulebench.gpu-check/3"
     m, fig = doc["measurement"], doc["figures"]
     assert m["energy_source"] == "nvml-counter" and len(m["windows"]) == 5
     assert m["idle"]["power_w"] == pytest.approx(300.0, rel=1e-3)
@@ -337,3 +346,9 @@ def test_run_takes_the_warmup_bound_and_checks_it(run_cli, tmp_path):
     )
     assert res.exit_code == 2 and "warmup_min_s <= warmup_max_s" in res.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_spread_is_bench_stats_spread():
+    assert gpusummary.rel_spread([7.6, 7.4, 7.5]) == pytest.approx(0.2 / 7.5)
+    assert gpusummary.rel_spread([7.5]) is None and gpusummary.rel_spread([]) is None
+    assert gpusummary.rel_spread([-1.0, 0.0, 1.0]) is None  # zero median

@@ -9,8 +9,10 @@ import pytest
 from bench.devices import Device
 from bench.errors import VerificationFailed
 from bench.measure import MeasureConfig, measure_workload, run_workload
+from bench.measurement import Idle, Measurement, Warmup, Window, peak_warnings
 from bench.telemetry import UnmeasuredMeter
 from bench.telemetry.fake import FakeClock, FakeGpu, FakeNvml
+from bench.telemetry.meter import EnergyReading, PowerTrace
 from bench.telemetry.nvml import NvmlGpu, NvmlMeter
 
 GPU = Device("cuda:0", "cuda", "Fake GPU", energy_source="nvml")
@@ -100,7 +102,14 @@ def test_steady_workload_exact_figures():
     assert s["power_w"]["median"] == BUSY_W
     assert s["j_per_unit"]["median"] == pytest.approx(1300.0 / 320_000)
     assert s["above_idle_j_per_unit"]["median"] == pytest.approx(1000.0 / 320_000)
-    assert d["idle"] == {"power_w": IDLE_W, "source": "nvml-counter"}
+    assert d["idle"] == {
+        "power_w": IDLE_W,
+        "source": "nvml-counter",
+        "measured": "before verify",
+        "settled": True,
+        "seconds": 2.0,  # two 1 s chunks of a steady 60 W: settled at once
+        "span_s": 2.0,
+    }
     assert d["warmup"]["seconds"] == 2.0 and d["warmup"]["units"] == 128_000.0
     assert d["warmup"]["settled"] is True
     assert d["energy_source"] == "nvml-counter" and d["warnings"] == []
@@ -130,10 +139,40 @@ def test_noisy_rate_runs_to_max_windows_and_warns():
     assert any("stopped by max_windows" in w and "may be unstable" in w for w in m.warnings)
 
 
-def test_timeout_stops_before_min_windows():
+def test_timeout_shorter_than_min_windows_is_refused():
+    # 5 windows of 5 s need 25 s: a 12 s timeout would stop after 3 windows (2 before the fix
+    # that used to show a spread of 0.0 for one window).
+    with pytest.raises(ValueError, match=r"timeout_s 12 s .* 5 x 5 s = 25 s"):
+        config(FakeClock(0.0), timeout_s=12.0)
+    assert config(FakeClock(0.0), timeout_s=25.0).timeout_s == 25.0
+    with pytest.raises(ValueError, match="min_windows"):
+        MeasureConfig.for_device(GPU, timeout_s=10.0)  # GPU default: 5 windows of 5 s
+
+
+def test_one_window_before_the_timeout_has_no_spread_and_says_so():
     clock, gpu, meter = gpu_setup()
-    m = measure_workload(Synthetic(clock, gpu), meter, config(clock, timeout_s=12.0))
-    assert m.stopped_by == "timeout" and len(m.windows) == 3  # 15 s >= 12 s
+    # one step takes 30 s: the first window ends at 30 s, past the 25 s timeout
+    slow = Synthetic(clock, gpu, step_s=lambda k: 30.0)
+    m = measure_workload(slow, meter, config(clock, timeout_s=25.0, warmup_max_s=2.0))
+    assert m.stopped_by == "timeout" and len(m.windows) == 1
+    s = m.to_dict()["summary"]
+    assert s["units_per_s"]["n"] == 1 and s["units_per_s"]["median"] == 1000.0 / 30.0
+    assert s["units_per_s"]["rel_spread"] is None and s["j_per_unit"]["rel_spread"] is None
+    assert s["units_per_s"]["ci95_low"] is None
+    want = "only 1 of the minimum 5 windows were measured (stopped by timeout): the spread is"
+    assert [w for w in m.warnings if w.startswith(want)] == [
+        want + " unknown; one step of this workload outlasts a window, so allow a longer "
+        "timeout or give the workload smaller steps"
+    ]
+
+
+def test_two_windows_before_the_timeout_warn_with_their_count():
+    clock, gpu, meter = gpu_setup()
+    slow = Synthetic(clock, gpu, step_s=lambda k: 20.0)  # windows of 20 s; timeout at 25 s
+    m = measure_workload(slow, meter, config(clock, timeout_s=25.0, warmup_max_s=2.0))
+    assert m.stopped_by == "timeout" and len(m.windows) == 2
+    assert m.to_dict()["summary"]["units_per_s"]["rel_spread"] == 0.0  # two equal windows
+    assert any(w.startswith("only 2 of the minimum 5 windows") for w in m.warnings)
 
 
 def test_throttled_windows_are_flagged_not_hidden():
@@ -210,3 +249,82 @@ def test_config_defaults_per_device():
     assert MeasureConfig.for_device(cpu, quick=True, max_windows=4).max_windows == 4
     with pytest.raises(ValueError):
         MeasureConfig(min_windows=5, max_windows=3)
+
+
+def test_idle_is_read_before_verify_leaves_the_gpu_busy():
+    clock, gpu, meter = gpu_setup()
+    wl = Synthetic(clock, gpu)
+
+    def verify_like_a_forward_pass():
+        wl.events.append(f"verify at {clock():g} s")
+        gpu.power_w = lambda t: BUSY_W  # the card stays in its high-power state afterwards
+
+    wl.verify = verify_like_a_forward_pass
+    d = measure_workload(wl, meter, config(clock)).to_dict()
+    assert wl.events == ["verify at 2 s"]  # after the 2 s of idle readings
+    assert d["idle"]["power_w"] == IDLE_W and d["idle"]["measured"] == "before verify"
+
+
+def test_idle_waits_for_power_to_settle():
+    clock, gpu, meter = gpu_setup()
+    # after setup the card falls linearly from 160 W to 60 W over 2 s, then stays at 60 W:
+    # 1 s chunks read 135, 85, 60, 60 W (trapezoids of a linear trace are exact)
+    gpu.power_w = lambda t: IDLE_W + max(0.0, 100.0 - 50.0 * t)
+    d = measure_workload(Synthetic(clock, gpu), meter, config(clock)).to_dict()
+    assert d["idle"]["power_w"] == IDLE_W
+    assert (d["idle"]["settled"], d["idle"]["seconds"], d["idle"]["span_s"]) == (True, 4.0, 2.0)
+    assert d["warmup"]["seconds"] == 2.0 and not any("idle" in w for w in d["warnings"])
+
+
+def test_idle_that_never_settles_is_bounded_and_said():
+    clock, gpu, meter = gpu_setup()
+    # chunks 290, 270, ..., 190 W, 10 % apart: still falling after 2 s + 4 s to settle
+    gpu.power_w = lambda t: 300.0 - 20.0 * t
+    m = measure_workload(Synthetic(clock, gpu), meter, config(clock, idle_settle_max_s=4.0))
+    idle = m.to_dict()["idle"]
+    assert idle["power_w"] == 200.0  # the mean of the last 2 s, 4 to 6 s: (210 + 190) / 2
+    assert (idle["settled"], idle["seconds"]) == (False, 6.0)
+    assert any(w.startswith("idle power did not settle within 6.0 s") for w in m.warnings)
+
+
+class Gemm(Synthetic):
+    """Reports MFU against a fixed peak: mfu = units_per_s / peak_units_per_s."""
+
+    peak_units_per_s = 64_000.0 / 1.07  # the steady 64,000 units/s is 107 % of this "peak"
+
+    def roofline(self, units_per_s):
+        peak = {"device": "Zen 4", "kind": "estimate"}
+        return {"mfu": units_per_s / self.peak_units_per_s, "mbu": None, "peak": peak}
+
+
+def test_mfu_above_one_flags_the_peak_as_too_low():
+    clock, gpu, meter = gpu_setup()
+    m = measure_workload(Gemm(clock, gpu), meter, config(clock))
+    want = (
+        "MFU 1.07 at the median rate (1.07 in the fastest window) is above 1: peak figure too "
+        "low (the estimate peak of Zen 4); read MFU as relative only"
+    )
+    assert m.roofline["warnings"] == [want] and want in m.warnings
+    assert m.to_dict()["roofline"]["warnings"] == [want]
+
+
+def _measurement(rates: list[float], roofline: dict) -> Measurement:
+    reading = EnergyReading(0.0, 1.0, None, "unmeasured", "test")
+    windows = tuple(Window(1.0, r, reading) for r in rates)
+    idle, warmup = Idle(reason="test"), Warmup(0.0, 0.0, True)
+    trace = PowerTrace((), (), "test")
+    return Measurement({}, "flop", True, warmup, idle, windows, "x", "", trace, "spread", {}, {},
+                       roofline)  # fmt: skip
+
+
+def test_a_window_above_the_peak_is_flagged_though_the_median_is_under():
+    # median 100, fastest 107: MFU 0.95 at the median is 0.95 x 1.07 = 1.0165 in that window
+    m = _measurement([100.0, 99.0, 107.0], {"mfu": 0.95, "peak": {"kind": "estimate"}})
+    (warning,) = peak_warnings(m)
+    assert warning.startswith("MFU 0.95 at the median rate (1.02 in the fastest window)")
+    assert "peak figure too low" in warning and m.roofline["warnings"] == [warning]
+    # MBU too; 0.93 x 1.07 = 0.9951 stays under 1
+    m = _measurement([100.0, 99.0, 107.0], {"mfu": 0.93, "mbu": 1.2})
+    (warning,) = peak_warnings(m)
+    assert warning.startswith("MBU 1.20 at the median rate (1.28 in the fastest window)")
+    assert peak_warnings(_measurement([100.0, 107.0], {"mfu": None, "mfu_unknown": "x"})) == []

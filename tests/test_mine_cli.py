@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 
 import pytest
 from conftest import HAVE_CUDA, assert_bad_input
 from mining_reference import hash_value, scan
 
 import bench.mining.backend as backend_mod
+import bench.mining.cpu as cpu_mod
 import bench.mining.search as search_mod
+from bench.errors import VerificationFailed
 from bench.mining.backend import Found, SearchResult
 
 GENESIS_HEX = (
@@ -244,7 +247,10 @@ def test_overflowed_buffer_is_an_error_not_a_short_list(run_cli, monkeypatch):
         "--json",
     )
     assert_bad_input(res)
-    assert "3" in res.stderr and "narrow" in res.stderr
+    assert res.stderr == (
+        "joulebench: error: more qualifying nonces than the result buffer holds (3 kept before "
+        "it filled); narrow the nonce range or use a harder target\n"
+    )
 
 
 def test_native_buffer_overflow_through_the_cli(run_cli):
@@ -267,21 +273,52 @@ def test_native_buffer_overflow_through_the_cli(run_cli):
 
 
 def test_a_wrong_backend_answer_is_never_printed(run_cli, monkeypatch):
-    class Lying:
-        name = "cpu"
-
-        def search(self, header, nonce_start, nonce_count, target):
-            found = [Found(nonce_start, "0" * 64)]  # not what hashlib says
-            return SearchResult(
-                "cpu", "fake", nonce_start, nonce_count, target, found, nonce_count, 1.0, False
-            )
-
-    monkeypatch.setattr(search_mod, "select_backend", lambda name: Lying())
+    # The native scan reports nonce 3 as a candidate for a 32-zero-bit target; hashlib says its
+    # hash's top 32 bits are not zero, so the miner's own filter could not have passed it.
+    header = bytes.fromhex(GENESIS_HEX)
+    assert hash_value(header, 3) >> 224 > 0
+    monkeypatch.setattr(cpu_mod.CpuMiner, "_scan", lambda self, h, start, n, top: ([3], 1))
+    path = cpu_mod.CpuMiner().path
     res = run_cli(
-        "mine", "--header", GENESIS_HEX, "--nonce-start", 0, "--nonce-count", 10, "--json"
-    )
+        "mine", *("--header", GENESIS_HEX, "--nonce-start", 0, "--nonce-count", 10),
+        *("--zero-bits", 32, "--backend", "cpu", "--json"),
+    )  # fmt: skip
     assert_bad_input(res)
-    assert "hashlib" in res.stderr
+    shown = f"{hash_value(header, 3):064x}"
+    assert res.stderr == (
+        f"joulebench: error: the CPU miner ({path}) reported nonce 3, whose hash {shown} (by "
+        "hashlib) fails its own filter: its results cannot be trusted on this machine\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "nonces, why",
+    [([12], "reported nonce 12, outside the searched range 0 .. 9"), ([1, 1], "a nonce twice")],
+)
+def test_candidates_out_of_range_or_repeated_are_refused(nonces, why):
+    with pytest.raises(VerificationFailed, match=why):
+        backend_mod.verify_candidates(bytes(80), nonces, 2**256 - 1, "test miner", 0, 10)
+
+
+def test_mine_hashes_each_candidate_once_on_the_host(run_cli, monkeypatch):
+    header = random.Random(8).randbytes(80)
+    expected = scan(header, 5000, 4000, 2**248 - 1)  # 8 zero bits: candidates are the hits
+    calls = []
+    real = backend_mod.sha256d
+
+    def counting(data: bytes) -> bytes:
+        calls.append(int.from_bytes(data[76:], "little"))
+        return real(data)
+
+    for name, module in list(sys.modules.items()):  # wherever the mining code imported it
+        if name.startswith("bench.") and getattr(module, "sha256d", None) is real:
+            monkeypatch.setattr(module, "sha256d", counting)
+    doc = mine_json(
+        run_cli, *("--header", header.hex(), "--nonce-start", 5000, "--nonce-count", 4000),
+        *("--zero-bits", 8),
+    )  # fmt: skip
+    assert doc["found"] == expected and len(expected) > 0
+    assert calls == [h["nonce"] for h in expected]  # one hashlib check per candidate
 
 
 def test_select_backend_names():

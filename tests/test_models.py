@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
 
-from bench import models
+from bench import devices, models
+from bench.devices import CpuInfo
 from bench.errors import InvalidInput
-from bench.models import bert, llama, resnet
+from bench.models import bert, llama, peaks, resnet
 
 
 def decoder_params(h, layers, heads, kv_heads, inter, vocab, qkv_bias=False):
@@ -119,3 +121,31 @@ def test_random_weights_are_deterministic():
     a = llama.build("tiny", "cpu", torch.float32, max_len=8, seed=3)
     b = llama.build("tiny", "cpu", torch.float32, max_len=8, seed=3)
     assert torch.equal(a.layers[1].gate_proj.weight, b.layers[1].gate_proj.weight)
+
+
+# --- CPU peak estimate: the maximum clock where cpufreq gives it ---------------------------
+
+ZEN4 = CpuInfo("AuthenticAMD", 25, 17, "AMD EPYC 9654", mhz=2400.0)
+
+
+def test_cpu_peak_uses_the_maximum_clock():
+    # Zen 4: 2 cores x 3.7 GHz x 32 fp32 FLOP per cycle = 236.8 GFLOP/s (not 2.4 GHz's 153.6)
+    peak, reason = peaks.cpu_peak(replace(ZEN4, max_mhz=3700.0), cores=2)
+    assert reason == "" and peak.kind == "estimate"
+    assert peak.tflop_s["fp32"] == pytest.approx(0.2368)
+    assert peak.tflop_s["bf16"] == pytest.approx(0.4736)
+    assert "3.700 GHz (maximum clock, from cpufreq cpuinfo_max_freq)" in peak.note
+    assert peak.note.startswith("estimate: 2 cores")
+
+
+def test_cpu_peak_without_cpufreq_says_which_clock():
+    peak, _ = peaks.cpu_peak(ZEN4, cores=2)
+    assert peak.tflop_s["fp32"] == pytest.approx(0.1536)
+    assert "2.400 GHz (clock reported in /proc/cpuinfo; the maximum is not exposed here)" in (
+        peak.note
+    )
+    assert "too low" in peak.note and peak.to_dict()["kind"] == "estimate"
+
+
+def test_peak_module_parses_cpuinfo_with_devices():
+    assert peaks.parse_cpuinfo is devices.parse_cpuinfo

@@ -271,3 +271,28 @@ def test_written_files_follow_the_umask(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o644  # readable by others, like any file
     assert stat.S_IMODE(page.stat().st_mode) == 0o644
     assert page.read_text() == "<html></html>\n"
+
+
+def test_one_window_stat_and_idle_timing_match_the_schema():
+    from bench.measurement import Idle
+    from bench.stats import Stat
+
+    doc = gpu_doc()
+    entry = doc["workloads"][0]
+    entry["summary"]["units_per_s"] = Stat((7.0e9,), "hash/s").to_dict()
+    assert entry["summary"]["units_per_s"]["rel_spread"] is None  # one window: no spread
+    idle = Idle(
+        61.5, "nvml-counter", measured="before verify", settled=True, seconds=4.0, span_s=3.0
+    )
+    entry["idle"] = idle.to_dict()
+    assert entry["idle"] == {
+        "power_w": 61.5,
+        "source": "nvml-counter",
+        "measured": "before verify",
+        "settled": True,
+        "seconds": 4.0,
+        "span_s": 3.0,
+    }
+    _validator().validate(doc)
+    entry["summary"]["units_per_s"]["rel_spread"] = -0.1
+    assert not _validator().is_valid(doc)

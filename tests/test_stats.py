@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -48,11 +49,25 @@ def test_t_quantiles_against_tables(df, expected):
     assert t975(df) == pytest.approx(expected, abs=2e-4)
 
 
-def test_one_sample_has_no_interval_and_zero_spread():
+def test_one_sample_has_no_interval_and_no_spread():
+    # One window says nothing about the spread: None (JSON null), never a reassuring 0.0.
     d = Stat((7.0,), "J").to_dict()
     assert set(d) == STAT_KEYS
-    assert d["n"] == 1 and d["median"] == 7.0 and d["rel_spread"] == 0.0
+    assert d["n"] == 1 and d["median"] == 7.0 and d["rel_spread"] is None
     assert d["ci95_low"] is None and d["ci95_high"] is None
+    assert json.loads(json.dumps(d, allow_nan=False))["rel_spread"] is None
+
+
+def test_one_sample_never_passes_the_spread_bound():
+    assert not within_bound(Stat((7.0,), "J"), 0.02)
+
+
+def test_two_samples_spread_and_interval_by_hand():
+    # (12 - 8) / 10 = 0.4; s = sqrt(8); half width = t(0.975, 1) * sqrt(8) / sqrt(2) = 12.7062 * 2
+    s = Stat((8.0, 12.0), "W")
+    assert s.rel_spread == pytest.approx(0.4)
+    low, high = s.ci95
+    assert (low, high) == (pytest.approx(10.0 - 25.4124), pytest.approx(10.0 + 25.4124))
 
 
 def test_samples_are_kept_not_replaced():

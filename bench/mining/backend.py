@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from bench.errors import DeviceUnavailable, InvalidInput
+from bench.errors import DeviceUnavailable, InvalidInput, VerificationFailed
 from bench.mining.header import display_hex, format_target, hash_value, sha256d
 
 log = logging.getLogger(__name__)
@@ -67,15 +67,42 @@ class MinerBackend(Protocol):
     ) -> SearchResult: ...
 
 
-def verify_candidates(header: bytes, nonces: list[int], target: int) -> list[Found]:
-    """Host check of candidate nonces: the qualifying ones, sorted, with their hashes."""
+def filter_word(target: int) -> int:
+    """The 32-bit word a backend compares a hash's top 32 bits against to pick candidates."""
+    return min(target >> 224, 0xFFFFFFFF)
+
+
+def verify_candidates(
+    header: bytes, nonces: list[int], target: int, who: str, nonce_start: int, nonce_count: int
+) -> list[Found]:
+    """The host check of a backend's candidate nonces, by hashlib; each backend's search calls
+    it once. Returns the candidates at or under the full target, sorted by nonce.
+
+    Candidates are the nonces whose hash passed the backend's filter on its top 32 bits
+    (filter_word). A nonce outside the searched range, one reported twice, or one whose hash
+    fails that filter means `who` (e.g. "CPU miner (avx2)") computes wrongly on this machine:
+    VerificationFailed, and nothing it found is reported.
+    """
+    if len(set(nonces)) != len(nonces):
+        raise VerificationFailed(f"the {who} reported a nonce twice: its results cannot be trusted")
+    end = nonce_start + nonce_count
+    word = filter_word(target)
     found = []
-    for nonce in sorted(set(nonces)):
+    for nonce in sorted(nonces):
+        if not nonce_start <= nonce < end:
+            raise VerificationFailed(
+                f"the {who} reported nonce {nonce}, outside the searched range "
+                f"{nonce_start} .. {end - 1}: its results cannot be trusted"
+            )
         digest = sha256d(header[:76] + nonce.to_bytes(4, "little"))
-        if hash_value(digest) <= target:
+        value = hash_value(digest)
+        if value >> 224 > word:
+            raise VerificationFailed(
+                f"the {who} reported nonce {nonce}, whose hash {display_hex(digest)} (by "
+                "hashlib) fails its own filter: its results cannot be trusted on this machine"
+            )
+        if value <= target:
             found.append(Found(nonce, display_hex(digest)))
-        else:
-            log.warning("backend candidate nonce %d does not meet the target; dropped", nonce)
     return found
 
 

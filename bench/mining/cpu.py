@@ -2,8 +2,9 @@
 
 The native extension (bench.mining._cpuminer, built from kernels/cpu/*.c by pip install) hashes
 a nonce range on every core with the GIL released and returns candidate nonces: those whose
-hash has its top 32 bits at or under the target's. Each candidate is hashed again here with
-hashlib and compared to the full 256-bit target before it is reported.
+hash has its top 32 bits at or under the target's. Each candidate is hashed once more with
+hashlib (bench.mining.backend.verify_candidates) and compared to the full 256-bit target before
+it is reported.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import logging
 import os
 import time
 
-from bench.errors import DeviceUnavailable, InvalidHeader, InvalidInput, VerificationFailed
-from bench.mining.backend import Found, SearchResult
-from bench.mining.header import HEADER_BYTES, MAX_TARGET, display_hex, hash_value, sha256d
+from bench.errors import DeviceUnavailable, InvalidHeader, InvalidInput
+from bench.mining.backend import SearchResult, verify_candidates
+from bench.mining.header import HEADER_BYTES, MAX_TARGET
 from bench.mining.search import check_range
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,9 @@ class CpuMiner:
                 candidates,
                 len(nonces),
             )
-        found = host_check(header, nonces, target)
+        found = verify_candidates(
+            header, nonces, target, f"CPU miner ({self.path})", nonce_start, nonce_count
+        )
         log.debug(
             "cpu/%s: %d nonces in %.3f s on %d threads, %d candidates, %d found",
             self.path,
@@ -143,22 +146,3 @@ class CpuMiner:
             nonces.extend(got)
             candidates += seen
         return nonces, candidates
-
-
-def host_check(header: bytes, nonces: list[int], target: int) -> list[Found]:
-    """The candidates that meet the full target, by hashlib; sorted by nonce.
-
-    A candidate whose top 32 bits exceed the target's means the native code is wrong.
-    """
-    top = target >> 224
-    found = []
-    for nonce in sorted(nonces):
-        digest = sha256d(header[:76] + nonce.to_bytes(4, "little"))
-        value = hash_value(digest)
-        if value >> 224 > top:
-            raise VerificationFailed(
-                f"the native CPU miner reported nonce {nonce}, whose hash is above the target"
-            )
-        if value <= target:
-            found.append(Found(nonce, display_hex(digest)))
-    return found

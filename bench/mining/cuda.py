@@ -2,8 +2,9 @@
 stream that torch can share.
 
 The kernel (kernels/sha256d.cu) writes candidate nonces, those whose hash's top 32 bits pass
-the target's top word, to a bounded device list; every candidate is hashed again here with
-hashlib before it is reported, and a full list is reported as overflow, never dropped quietly.
+the target's top word, to a bounded device list; every candidate is hashed once more with
+hashlib (bench.mining.backend.verify_candidates) before it is reported, and a full list is
+reported as overflow, never dropped quietly.
 A search is cut into launches of tens of milliseconds, sized from a first timed launch, so the
 GPU stays busy while the host can still stop between launches. CuPy is imported only when a
 miner is built: without CuPy or a GPU, construction raises DeviceUnavailable with the reason.
@@ -17,10 +18,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from bench.errors import DeviceUnavailable, InvalidInput, VerificationFailed
-from bench.mining.backend import Found, SearchResult
+from bench.errors import DeviceUnavailable, InvalidInput
+from bench.mining.backend import SearchResult, filter_word, verify_candidates
 from bench.mining.cuda_build import ENTRY_POINT, NVRTC_OPTIONS, program_source
-from bench.mining.header import HEADER_BYTES, NONCE_SPACE, display_hex, hash_value, sha256d
+from bench.mining.header import HEADER_BYTES, NONCE_SPACE
 from bench.mining.precompute import precompute
 
 log = logging.getLogger(__name__)
@@ -237,7 +238,7 @@ class CudaMiner:
         """Every nonce of the range whose sha256d is <= target, each checked with hashlib."""
         header = bytes(header)
         check_search(header, nonce_start, nonce_count, target)
-        target_hi = min(target >> 224, 0xFFFFFFFF)
+        target_hi = filter_word(target)
         pre = precompute(header)
         started = time.perf_counter()
         with self._cupy.cuda.Device(self.device_index), self.stream:
@@ -247,7 +248,8 @@ class CudaMiner:
             kept = min(int(counter[0]), self.capacity)
             nonces = [int(n) for n in self._found[:kept].get()] if kept else []
         seconds = time.perf_counter() - started
-        found = self._verify(header, nonces, target, target_hi)
+        who = f"CUDA kernel ({self.path})"
+        found = verify_candidates(header, nonces, target, who, nonce_start, nonce_count)
         overflow = bool(counter[1])
         if overflow:
             log.warning("cuda search: %d candidates, list holds %d", counter[0], self.capacity)
@@ -315,24 +317,6 @@ class CudaMiner:
         )
         with self.stream:
             self.kernel((grid,), (self.config.block_threads,), args)
-
-    def _verify(self, header: bytes, nonces: list[int], target: int, target_hi: int) -> list[Found]:
-        """The candidates that meet the target, by hashlib; a candidate the kernel should not
-        have reported means the kernel is wrong, and nothing it found can be trusted."""
-        if len(set(nonces)) != len(nonces):
-            raise VerificationFailed(f"CUDA kernel ({self.path}) reported a nonce twice")
-        found = []
-        for nonce in sorted(nonces):
-            digest = sha256d(header[:76] + nonce.to_bytes(4, "little"))
-            value = hash_value(digest)
-            if value >> 224 > target_hi:
-                raise VerificationFailed(
-                    f"CUDA kernel ({self.path}) reported nonce {nonce}, whose hash "
-                    f"{display_hex(digest)} fails the kernel's own filter"
-                )
-            if value <= target:
-                found.append(Found(nonce, display_hex(digest)))
-        return found
 
     def describe(self) -> dict[str, Any]:
         """The kernel's build and launch figures, for results."""

@@ -1,7 +1,9 @@
 """Peak compute and memory bandwidth of a device, from bench/data/peaks.toml, with their source.
 
-A GPU is found by its name; a CPU gets an estimate (cores x clock x FLOP per cycle) only when
-its microarchitecture is in the file. Anything else has no peak, and says why.
+A GPU is found by its name; a CPU gets an estimate (cores x maximum clock x FLOP per cycle)
+only when its microarchitecture is in the file, labelled an estimate; where the maximum clock is
+not exposed, the clock /proc/cpuinfo reports is used and the note says so. Anything else has no
+peak, and says why. (`parse_cpuinfo` is bench.devices', re-exported.)
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from bench.devices import CpuInfo, cpu_info, parse_cpuinfo
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Peak", "cpu_peak", "gpu_peak", "load_table", "parse_cpuinfo", "peak_for"]
 
 PEAKS_PATH = Path(__file__).resolve().parent.parent / "data" / "peaks.toml"
 
@@ -90,56 +96,33 @@ def gpu_peak(name: str, table: dict | None = None) -> tuple[Peak | None, str]:
     return _gpu_peak(best[1], table["gpu"][best[1]]), ""
 
 
-def parse_cpuinfo(text: str) -> dict:
-    """Vendor, family, model, clock (MHz) and model name of the first processor in /proc/cpuinfo."""
-    info: dict = {}
-    for line in text.splitlines():
-        if not line.strip():
-            if info:
-                break
-            continue
-        key, _, value = line.partition(":")
-        info.setdefault(key.strip(), value.strip())
-    return {
-        "vendor": info.get("vendor_id", ""),
-        "family": int(info.get("cpu family", "-1")),
-        "model": int(info.get("model", "-1")),
-        "mhz": float(info.get("cpu MHz", "0") or 0),
-        "model_name": info.get("model name", ""),
-    }
-
-
-def cpu_peak(cpuinfo: dict, cores: int, table: dict | None = None) -> tuple[Peak | None, str]:
-    """An estimated peak for a CPU described by parse_cpuinfo(), or None and the reason."""
+def cpu_peak(cpu: CpuInfo, cores: int, table: dict | None = None) -> tuple[Peak | None, str]:
+    """An estimated peak for a CPU (bench.devices.CpuInfo) at its maximum clock where known,
+    or None and the reason."""
     table = table if table is not None else load_table()
     for key, entry in table.get("cpu", {}).items():
-        if cpuinfo["vendor"] != entry["vendor"] or cpuinfo["family"] != entry["family"]:
+        if cpu.vendor != entry["vendor"] or cpu.family != entry["family"]:
             continue
-        if not any(lo <= cpuinfo["model"] <= hi for lo, hi in entry["models"]):
+        if not any(lo <= cpu.model <= hi for lo, hi in entry["models"]):
             continue
-        if cpuinfo["mhz"] <= 0:
+        mhz, clock_source = cpu.clock
+        if mhz <= 0:
             return None, f"{key}: the clock is not reported, so no peak can be estimated"
-        ghz = cpuinfo["mhz"] / 1000.0
-        flops = {k: cores * ghz * v / 1000.0 for k, v in entry["flop_per_cycle_per_core"].items()}
+        ghz = mhz / 1000.0
+        per_cycle = dict(entry["flop_per_cycle_per_core"])
+        flops = {k: cores * ghz * v / 1000.0 for k, v in per_cycle.items()}
         note = (
-            f"estimate: {cores} cores x {ghz:.3f} GHz (reported clock; boost clocks would lower "
-            f"MFU) x FLOP per cycle per core {dict(entry['flop_per_cycle_per_core'])}"
+            f"estimate: {cores} cores x {ghz:.3f} GHz ({clock_source}) x FLOP per cycle per "
+            f"core {per_cycle}"
         )
+        if not cpu.max_mhz:
+            note += "; a boost clock above it would make this peak too low (MFU over 1)"
         peak = Peak(key, flops, None, "estimate", entry["source"], str(entry["date"]), note=note)
         return peak, ""
     return None, (
-        f"no peak estimate for CPU {cpuinfo['model_name'] or cpuinfo['vendor']!r} "
-        f"(family {cpuinfo['family']}, model {cpuinfo['model']}) in {PEAKS_PATH.name}"
+        f"no peak estimate for CPU {cpu.model_name or cpu.vendor!r} "
+        f"(family {cpu.family}, model {cpu.model}) in {PEAKS_PATH.name}"
     )
-
-
-def _this_cpu() -> tuple[dict | None, int]:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return None, 0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return parse_cpuinfo(text), cores or 0
 
 
 def peak_for(device) -> tuple[Peak | None, str]:
@@ -147,8 +130,9 @@ def peak_for(device) -> tuple[Peak | None, str]:
     if device.kind == "cuda":
         return gpu_peak(device.name)
     if device.kind == "cpu":
-        info, cores = _this_cpu()
+        info = cpu_info()
         if info is None:
             return None, "/proc/cpuinfo is not readable, so no CPU peak can be estimated"
-        return cpu_peak(info, cores)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return cpu_peak(info, cores or 0)
     return None, f"no peak figures for a {device.kind!r} device"
