@@ -177,10 +177,10 @@ _ECON_OPTIONS = [
     *_OVERRIDE_OPTIONS,
     click.option(
         "--footing",
-        type=click.Choice(["board", "wall"]),
+        type=click.Choice(["board", "wall", "package"]),
         default="board",
         show_default=True,
-        help="Whether --power-w is board (NVML) or wall power.",
+        help="--power-w is board (NVML; adds host overhead), wall, or CPU package (RAPL).",
     ),
     click.option("--json", "as_json", is_flag=True, help="Print one JSON document."),
 ]
@@ -287,20 +287,15 @@ def econ_scenarios(as_json) -> None:
 
 
 @econ.command("asics")
-@click.option(
-    "--scenario",
-    "scenario_name",
-    default="late-2025",
-    show_default=True,
-    help="Preset name or a scenario TOML file.",
-)
+@_SCENARIO_OPTION
+@_scenario_overrides
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def econ_asics(scenario_name, as_json) -> None:
+def econ_asics(scenario_name, as_json, **flags) -> None:
     """List the ASIC references and what they earn under a scenario."""
-    from bench.econ import asic_references, load_scenario
+    from bench.econ import asic_references
     from bench.econ.format import format_asics
 
-    scenario = load_scenario(scenario_name)
+    scenario = _econ_scenario(scenario_name, flags)
     refs = asic_references(scenario)
     doc = {"asics": refs, "scenario": scenario.to_dict()}
     emit_json(doc) if as_json else click.echo(format_asics(refs, scenario.name))
@@ -315,6 +310,30 @@ def econ_cards(as_json) -> None:
 
     cards = [c.to_dict() for c in load_cards()]
     emit_json({"cards": cards}) if as_json else click.echo(format_cards(cards))
+
+
+@econ.command("tco")
+@click.option("--capex-usd", type=float, help="Purchase price, USD (default: the card's).")
+@click.option("--card", "card_name", help="Catalog card (econ cards): its price is the capex.")
+@click.option("--power-w", type=float, required=True, help="Power draw while running, W.")
+@click.option("--years", type=float, default=3.0, show_default=True, help="Years of service.")
+@click.option("--utilisation", type=float, help="Share of the time busy (or of hours sold).")
+@click.option("--usd-per-day", type=float, help="Gross revenue per day while running, USD.")
+@click.option("--hashrate-hs", type=float, help="Revenue from mining at this hashrate.")
+@click.option("--units-per-s", type=float, help="Revenue from AI work at this throughput...")
+@click.option("--usd-per-million-units", type=float, help="...sold at this price per million")
+@click.option("--usd-per-hour", type=float, help="...or rented at this price per hour.")
+@_econ_options
+def econ_tco(
+    capex_usd, card_name, power_w, years, scenario_name, footing, as_json, **flags
+) -> None:
+    """Total cost of ownership, payback and revenue per capex dollar of one device."""
+    from bench.econ.format import format_tco
+    from bench.econ.ownership import ownership
+
+    scenario = _econ_scenario(scenario_name, flags)
+    doc = ownership(scenario, power_w, capex_usd, card_name, years, footing, **flags)
+    emit_json(doc) if as_json else click.echo(format_tco(doc))
 
 
 # --- run, compare, report (issue 7) ------------------------------------------------------
@@ -363,12 +382,15 @@ def run_cmd(device, quick, workloads, scenario, out_dir, no_report, quiet, setti
 @click.argument("result_files", nargs=-1, required=True)
 @click.option("--sort-by", default="usd_per_kwh", help="Metric to sort rows by.")
 @click.option("--scenario", default=None, help="Re-price every result under this scenario.")
+@click.option("--years", type=float, default=3.0, show_default=True, help="Years of the TCO.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def compare_cmd(result_files, sort_by, scenario, as_json) -> None:
-    """A procurement table across saved results (cards, machines)."""
+def compare_cmd(result_files, sort_by, scenario, years, as_json) -> None:
+    """A procurement table across saved results (cards, machines); the first is the baseline."""
     from bench.report import compare_results, format_comparison
 
-    comparison = compare_results(list(result_files), sort_by=sort_by, scenario=scenario)
+    comparison = compare_results(
+        list(result_files), sort_by=sort_by, scenario=scenario, years=years
+    )
     if as_json:
         emit_json(comparison)
     else:

@@ -134,3 +134,50 @@ def test_price_workload_mining_and_unpriced():
     assert cpu["basis"] == "unpriced" and "cpu" in cpu["reason"]
     none = price_workload(LLM_8B, 50, None, sc, "cpu")
     assert none["basis"] == "unpriced" and "unmeasured" in none
+
+
+def test_basis_and_price_basis_agree():
+    sc = flat_scenario()
+    per_unit = ai_revenue(1000, 500, sc, usd_per_million_units=0.20)
+    assert per_unit["basis"] == per_unit["price_basis"] == "per-unit"
+    per_token = ai_revenue(1000, 500, sc, usd_per_million_units=0.20, unit="token")
+    assert per_token["basis"] == per_token["price_basis"] == "per-token"
+    hourly = ai_revenue(1000, 500, sc, usd_per_hour=2.0)
+    assert hourly["basis"] == hourly["price_basis"] == "gpu-hour"
+    for doc in (
+        price_workload(LLM_8B, 9806, 688, sc, "NVIDIA H200"),
+        price_workload(LLM_TINY, 500, 300, sc, "NVIDIA H200"),
+    ):
+        assert doc["basis"] == doc["price_basis"]
+    assert price_workload(LLM_8B, 9806, 688, sc, "NVIDIA H200")["basis"] == "per-token"
+
+
+GEMM = {"name": "gemm", "unit": "flop", "family": "ai", "dtype": "bf16", "m": 8192}
+RESNET = {"name": "resnet50", "unit": "image", "family": "ai", "batch_size": 256}
+
+
+def test_gemm_is_unpriced_even_where_the_card_rents_by_the_hour():
+    doc = price_workload(GEMM, 7.0e14, 690, load_scenario("late-2025"), "NVIDIA H200")
+    assert doc["basis"] == "unpriced"
+    assert doc["reason"] == "no market price for raw FLOPs; see its MFU"
+    assert "usd_per_j" not in doc and "unmeasured" not in doc
+
+
+def test_gpu_hour_revenue_ignores_throughput():
+    # resnet50 on an H200 rents at 4.1 USD/h, 80 % of hours sold (late-2025): 78.72 USD/day at
+    # any throughput; per busy joule 4.1 / (600 W * 3600 s) = 1.898e-6 USD
+    sc = load_scenario("late-2025")
+    slow = price_workload(RESNET, 1.0e3, 600, sc, "NVIDIA H200")
+    fast = price_workload(RESNET, 9.0e3, 600, sc, "NVIDIA H200")
+    for doc in (slow, fast):
+        assert doc["basis"] == "gpu-hour" and doc["price_key"] == "H200"
+        assert doc["usd_per_day"] == pytest.approx(4.1 * 24 * 0.8)
+        assert doc["usd_per_j"] == pytest.approx(4.1 / (600 * 3600))
+
+
+def test_pivot_ratio_without_wall_figures_needs_one_footing():
+    # older documents carry usd_per_j only: the ratio as given, when both share a footing
+    ai = {"usd_per_j": 2.4e-7, "footing": "board"}
+    assert pivot_ratio(ai, {"usd_per_j": 5e-12, "footing": "board"}) == pytest.approx(48000.0)
+    with pytest.raises(InvalidInput, match="footing"):
+        pivot_ratio(ai, {"usd_per_j": 5e-12, "footing": "wall"})

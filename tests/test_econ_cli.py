@@ -175,3 +175,81 @@ def test_econ_asics_and_cards(run_cli):
     assert all(c["source_kind"] == "catalog" for c in cards)
     assert "H200 SXM" in run_cli("econ", "cards").stdout
     assert_bad_input(run_cli("econ", "asics", "--scenario", "nope"))
+
+
+def test_econ_asics_takes_scenario_overrides(run_cli):
+    # the S21 XP of bitcoin.md's worked example: 11.38 USD/day at 100,000 USD per BTC
+    doc = json.loads(run_cli("econ", "asics", *WORKED, "--json").stdout)
+    s21xp = next(a for a in doc["asics"] if a["name"] == "Antminer S21 XP")
+    assert s21xp["usd_per_day"] == pytest.approx(11.38, rel=1e-3)
+    assert "btc_price_usd" in doc["scenario"]["overridden"]
+    half = json.loads(run_cli("econ", "asics", *WORKED, "--btc-price", "50000", "--json").stdout)
+    s21xp_half = next(a for a in half["asics"] if a["name"] == "Antminer S21 XP")
+    assert s21xp_half["usd_per_day"] == pytest.approx(11.38 / 2, rel=1e-3)
+    assert_bad_input(run_cli("econ", "asics", "--btc-price", "-1"))
+
+
+TCO = [
+    "econ", "tco", "--capex-usd", "10000", "--power-w", "500", "--footing", "wall",
+    "--electricity-usd-kwh", "0.10", "--pue", "1.5", "--uptime", "1", "--years", "3",
+]  # fmt: skip
+
+
+def test_econ_tco_given_revenue_hand_worked(run_cli):
+    # 50 USD/day at 50 % busy; 0.5 kW * 1.5 * 8766 h * 0.5 * 0.10 = 328.725 USD/year;
+    # TCO 10,000 + 3 * 328.725 = 10,986.175; net 50 - 0.90 = 49.10 USD/day;
+    # payback 10,000 / (49.10 * 30.4375) = 6.6912 months
+    res = run_cli(*TCO, "--usd-per-day", "50", "--utilisation", "0.5", "--json")
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["capex_source"] == {"source_kind": "given"}
+    assert doc["revenue"]["basis"] == "given"
+    assert doc["tco"]["tco_usd"] == pytest.approx(10_986.175)
+    assert doc["revenue"]["net_usd_per_day"] == pytest.approx(49.10)
+    assert doc["payback_months"] == pytest.approx(6.6912, rel=1e-4)
+    assert doc["scenario"]["name"] == "late-2025"
+    text = run_cli(*TCO, "--usd-per-day", "50", "--utilisation", "0.5").stdout
+    assert "6.691 months" in text and "10,986 USD" in text
+
+
+def test_econ_tco_from_the_catalog_price_mining_never_pays_back(run_cli):
+    res = run_cli(
+        "econ", "tco", "--card", "H200 SXM", "--power-w", "700", "--hashrate-hs", "7e9", "--json"
+    )
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["capex_usd"] == 35_000 and doc["capex_source"]["source_kind"] == "catalog"
+    assert doc["revenue"]["basis"] == "mining"
+    assert doc["payback_months"] is None and "never repays" in doc["payback_never"]
+    assert doc["per_usd"]["hashes_per_s_per_usd"] == pytest.approx(7e9 / 35_000)
+    text = run_cli("econ", "tco", "--card", "H200 SXM", "--power-w", "700", "--hashrate-hs", "7e9")
+    assert "never (net" in text.stdout
+
+
+def test_econ_tco_ai_revenue(run_cli):
+    # 1000 tokens/s at 0.20 USD per million = 17.28 USD/day (test_econ_ai_json)
+    res = run_cli(
+        *TCO, "--units-per-s", "1000", "--usd-per-million-units", "0.20", "--json"
+    )  # fmt: skip
+    doc = json.loads(res.stdout)
+    assert doc["revenue"]["basis"] == "per-unit"
+    assert doc["revenue"]["usd_per_day"] == pytest.approx(17.28)
+    assert doc["gross_usd_per_year_per_capex_usd"] == pytest.approx(17.28 * 365.25 / 10_000)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["econ", "tco", "--power-w", "500", "--usd-per-day", "5"],  # no capex, no card
+        [*TCO],  # no revenue
+        [*TCO, "--usd-per-day", "5", "--hashrate-hs", "1e9"],  # two revenues
+        [*TCO, "--units-per-s", "1000"],  # no price for the units
+        [*TCO, "--hashrate-hs", "1e9", "--utilisation", "0.5"],  # mining runs at the uptime
+        [*TCO, "--usd-per-day", "-5"],
+        [*TCO, "--usd-per-day", "5", "--years", "0"],
+        ["econ", "tco", "--card", "no-such-card", "--power-w", "500", "--usd-per-day", "5"],
+        ["econ", "tco", "--card", "H100 PCIe", "--power-w", "350", "--usd-per-day", "5"],
+    ],
+)
+def test_econ_tco_bad_input(run_cli, args):
+    assert_bad_input(run_cli(*args))

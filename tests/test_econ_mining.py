@@ -161,3 +161,20 @@ def test_mining_rejects_non_positive_inputs(hashrate, power):
 def test_mining_rejects_unknown_footing():
     with pytest.raises(InvalidInput):
         mining_revenue(7e9, 700, worked_scenario(), footing="socket")
+
+
+def test_own_example_package_footing_adds_no_host_overhead():
+    # CPU package + DRAM power (RAPL): the scenario's 50 % host overhead (a GPU server's) is not
+    # added, so the figures are those of the wall example: 2 kW * 24 h * 1.25 * 0.8 * 0.05 =
+    # 2.40 USD/day, net 173.71776, USD per wall joule = 220.1472 / (2000 * 86400) = 1.274e-6
+    doc = mining_revenue(1e14, 2000, own_scenario(), footing="package")
+    assert doc["footing"] == "package"
+    assert doc["wall_power_w"] == 2000
+    assert doc["host_overhead_fraction"] == 0.5  # the scenario's figure, shown
+    assert doc["host_overhead_applied_fraction"] == 0.0  # but not applied
+    assert doc["usd_per_j_wall"] == pytest.approx(1.274e-6)
+    assert doc["electricity_usd_per_day"] == pytest.approx(2.40)
+    assert doc["net_usd_per_day"] == pytest.approx(173.71776)
+    assert "RAPL" in doc["footing_note"] and "no host overhead" in doc["footing_note"]
+    board = mining_revenue(1e14, 2000, own_scenario(), footing="board")
+    assert board["host_overhead_applied_fraction"] == 0.5

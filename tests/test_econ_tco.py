@@ -102,3 +102,47 @@ def test_catalog_has_sources():
         assert card.source and card.date and card.board_power_w > 0
         if card.price_usd is not None:
             assert card.price_usd.date and card.price_usd.source and card.price_usd.kind
+
+
+def test_given_revenue_and_its_tco_hand_worked():
+    # 50 USD/day gross at 50 % busy, 500 W at the wall, PUE 1.5, 0.10 USD/kWh, uptime 1:
+    # electricity 0.5 kW * 24 h * 1.5 * 0.5 * 0.10 = 0.90 USD/day; net 49.10 USD/day
+    # break-even: 50 / 0.5 = 100 USD per busy day over 0.5 * 24 * 1.5 = 18 kWh = 5.5556 USD/kWh
+    from bench.econ import given_revenue, revenue_tco
+
+    sc = tco_scenario()
+    rev = given_revenue(50.0, 500, sc, utilisation=0.5, footing="wall")
+    assert rev["basis"] == "given"
+    assert rev["electricity_usd_per_day"] == pytest.approx(0.90)
+    assert rev["net_usd_per_day"] == pytest.approx(49.10)
+    assert rev["breakeven_usd_per_kwh"] == pytest.approx(100 / 18)
+    # the TCO of the revenue document is tco_hand_worked's: 328.725 USD/year of electricity
+    doc = revenue_tco(10_000, rev, years=3)
+    assert doc["electricity_usd_per_year"] == pytest.approx(328.725)
+    assert doc["tco_usd"] == pytest.approx(10_986.175)
+    # and agrees with the net figure: 0.90 USD/day * 365.25 days = 328.725 USD/year
+    assert doc["electricity_usd_per_year"] == pytest.approx(rev["electricity_usd_per_day"] * 365.25)
+
+
+def test_procurement_says_why_it_never_pays_back():
+    sc = tco_scenario()
+    rev = mining_revenue(7e9, 700, sc, footing="board")
+    doc = procurement({"units_per_s": 7e9, "unit": "hash", "power_w": 700}, rev, sc, capex_usd=1e4)
+    assert doc["payback_months"] is None
+    assert "never repays" in doc["payback_never"] and "USD/day" in doc["payback_never"]
+    # 700 W board at the wall (no overhead), PUE 1.5, 0.10 USD/kWh, running all year:
+    # 0.7 * 1.5 * 8766 * 0.10 = 920.43 USD/year
+    assert doc["tco"]["electricity_usd_per_year"] == pytest.approx(920.43)
+    assert doc["net_after_capex_usd"] == pytest.approx(rev["net_usd_per_day"] * 365.25 * 3 - 1e4)
+
+
+def test_procurement_pays_back_and_has_no_never_reason():
+    from bench.econ import given_revenue
+
+    sc = tco_scenario()
+    rev = given_revenue(50.0, 500, sc, utilisation=0.5, footing="wall")
+    doc = procurement({"power_w": 500}, rev, sc, capex_usd=10_000)
+    # 10,000 / (49.10 USD/day * 30.4375 days) = 6.6912 months
+    assert doc["payback_months"] == pytest.approx(10_000 / (49.10 * 30.4375))
+    assert doc["payback_never"] is None
+    assert doc["per_usd"] == {"source_kind": "measured / capex"}  # no throughput given

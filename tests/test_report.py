@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -51,8 +52,9 @@ def test_unmeasured_energy_shows_as_unmeasured_never_zero():
 
 def test_table_shows_measured_figures_with_units_and_spread():
     cells = _cells(gpu_doc(), "sha256d @ cuda:0")
-    assert cells["throughput"] == "7.3 GH/s ±2.0%"
-    assert cells["power W"] == "650 ±1.0%"
+    # the fixture's windows span (max - min) / median = 2 % of the rate and 1 % of the power
+    assert cells["throughput"] == "7.3 GH/s range 2.0%"
+    assert cells["power W"] == "650 range 1.0%"
     # 650 W / 7.3e9 H/s = 8.904e-8 J per hash
     assert cells["J per unit"] == "8.9e-08 J/hash"
     # 5e-12 USD/J * 3.6e6 J/kWh = 1.8e-5 USD/kWh
@@ -69,6 +71,7 @@ def test_table_has_asic_reference_rows():
             "3,645",
             "13.5 J/TH",
             "0.1263 wall",
+            "mining",
             "",
             "",
         ]
@@ -323,3 +326,185 @@ def test_several_gpus_get_a_total_row():
     assert cells["J per unit"] == f"{1290 / 14.4e9:.3g} J/hash"
     # revenue per kWh weighted by power: (5e-12 * 650 + 4e-12 * 640) / 1290 * 3.6e6
     assert cells["USD/kWh (footing)"] == f"{(5e-12 * 650 + 4e-12 * 640) / 1290 * 3.6e6:.4g} board"
+
+
+# --- price basis, footing, range, baseline (review fixes) --------------------------------
+
+CPU_RAPL = {"id": "cpu", "kind": "cpu", "name": "Test CPU", "energy_source": "rapl"}
+
+
+def flat_scenario():
+    """late-2025 with 0.10 USD/kWh, PUE 1.5, uptime 1 and no host overhead."""
+    return load_scenario(
+        "late-2025", electricity_usd_kwh=0.10, pue=1.5, uptime=1.0, host_overhead_fraction=0.0
+    )
+
+
+def _btc_usd_per_hash(sc) -> float:
+    """USD one hash earns, by hand: fees are a share s of the reward, so fees = S * s / (1 - s)."""
+    subsidy, share = sc.value("subsidy_btc"), sc.value("fees_share_of_rewards")
+    reward = subsidy + subsidy * share / (1 - share)
+    return reward * (1 - sc.value("pool_fee")) / (sc.value("difficulty") * 2**32) * sc.btc_price_usd
+
+
+def _priced(entries: list[dict], sc) -> dict:
+    for e in entries:
+        e["economics"], e["asic_references"] = price_entry(e, sc)
+    return results.build_result(gpu_doc()["environment"], sc.to_dict(), entries)
+
+
+def test_cpu_energy_is_priced_on_the_package_footing_without_gpu_host_overhead():
+    sc = load_scenario("late-2025")  # host overhead 0.82, measured around GPUs
+    cpu = entry("sha256d", "hash", "mining", 2.0e7, 65.0, device=CPU_RAPL)
+    gpu = entry("sha256d", "hash", "mining", 7.3e9, 650.0)
+    doc = _priced([cpu, gpu], sc)
+    results.validate(doc)  # the schema knows the package footing
+    econ_cpu, econ_gpu = cpu["economics"], gpu["economics"]
+    assert econ_cpu["footing"] == "package" and econ_cpu["wall_power_w"] == 65.0
+    assert econ_gpu["footing"] == "board" and econ_gpu["wall_power_w"] == pytest.approx(650 * 1.82)
+    # USD per kWh of package energy: USD per hash * 2e7 H/s / 65 W * 3.6e6 J/kWh
+    usd_per_kwh = _btc_usd_per_hash(sc) * 2.0e7 / 65.0 * 3.6e6
+    assert econ_cpu["usd_per_kwh"] == pytest.approx(usd_per_kwh, rel=1e-9)
+    assert econ_cpu["usd_per_kwh_wall"] == pytest.approx(usd_per_kwh, rel=1e-9)
+    cell = _cells(doc, "sha256d @ cpu")["USD/kWh (footing)"]
+    assert cell == f"{usd_per_kwh:.4g} package"
+    assert "package = CPU package + DRAM power (RAPL), no host overhead" in render_table(doc)
+
+
+def _gpu_suite(sc) -> dict:
+    mining = entry("sha256d", "hash", "mining", 7.3e9, 650.0)
+    llm = entry("llm-decode", "token", "ai", 2400.0, 600.0, params={"model": "llama-3.1-8b"})
+    gemm = entry("gemm", "flop", "ai", 7.0e14, 690.0, params={"dtype": "bf16", "m": 8192})
+    gemm["roofline"] = {"mfu": 0.7}
+    resnet = entry("resnet50", "image", "ai", 3000.0, 600.0, params={"batch_size": 256})
+    return _priced([mining, llm, gemm, resnet], sc)
+
+
+def test_table_says_how_each_workload_is_priced():
+    doc = _gpu_suite(load_scenario("late-2025"))
+    bases = {r[1]: dict(zip(COLUMNS, r, strict=True))["basis"] for r in table_rows(doc)[0]}
+    assert bases == {
+        "sha256d @ cuda:0": "mining",
+        "llm-decode @ cuda:0": "per-token",
+        "gemm @ cuda:0": "unpriced",
+        "resnet50 @ cuda:0": "gpu-hour",
+    }
+    assert _cells(doc, "gemm @ cuda:0")["pivot"] == "n/a"  # no "GEMM earns 70x decode"
+    text = render_table(doc)
+    assert (
+        "gemm @ cuda:0: unpriced (no market price for raw FLOPs; see its MFU); measured MFU 70.0%"
+        in text
+    )
+    # H200 at 4.1 USD/h, 80 % of hours sold in late-2025
+    assert "resnet50 @ cuda:0: priced per GPU-hour (H200 at 4.1 USD/h, 80% of hours sold)" in text
+    assert "basis: how revenue is priced" in text
+
+
+def test_html_table_and_plot_labels_show_the_basis():
+    page = render_html(_gpu_suite(load_scenario("late-2025")))
+    assert "<th>basis</th>" in page and "<td>gpu-hour</td>" in page
+    assert "llm-decode @ cuda:0 [wall, per-token]" in page  # bar label in the SVG
+    assert "resnet50 @ cuda:0 [wall, gpu-hour]" in page
+    assert "Antminer S21 XP (ASIC) [wall, mining]" in page
+    assert "Not plotted (unmeasured, unpriced or not positive): gemm @ cuda:0" in page
+    assert "basis: how revenue is priced" in page
+
+
+def test_spread_is_labelled_a_range_and_one_window_has_none():
+    doc = gpu_doc()
+    one = {**doc["workloads"][0]["summary"]["units_per_s"], "n": 1, "rel_spread": None}
+    doc["workloads"][0]["summary"]["units_per_s"] = one
+    assert _cells(doc, "sha256d @ cuda:0")["throughput"] == "7.3 GH/s range n/a (1 window)"
+    text = render_table(doc)
+    assert "±" not in text.split("range: ")[0]  # no ± figure in the table itself
+    assert "range: (max - min) / median over the measured windows" in text
+
+
+def test_report_pivot_is_the_econ_pivot():
+    import bench.econ
+    from bench.report import figures
+
+    assert figures.pivot_ratio is bench.econ.pivot_ratio
+    # priced documents carry wall figures: the pivot is the ratio of USD per wall joule
+    doc = _gpu_suite(load_scenario("late-2025"))
+    mining, llm = doc["workloads"][0]["economics"], doc["workloads"][1]["economics"]
+    ratio = llm["usd_per_j_wall"] / mining["usd_per_j_wall"]
+    assert pivot_ratios(doc["workloads"])[1] == pytest.approx(ratio)
+
+
+def _miner_doc(card: str, path: str, rate: float, spread: float = 0.02) -> dict:
+    device = {"id": "cuda:0", "kind": "cuda", "name": card, "energy_source": "nvml"}
+    params = {"job_nonces": 2**29, "backend": "cuda", "path": path, "threads": None}
+    e = entry("sha256d", "hash", "mining", rate, 400.0, 1e-12, device, spread, params)
+    return results.build_result(gpu_doc()["environment"], SCENARIO, [e])
+
+
+def test_compare_gives_a_verdict_across_miner_paths():
+    # A100 (cuda-sm80) against H100 (cuda-sm90): the same work, only the kernel path differs
+    a100 = _miner_doc("NVIDIA A100-SXM4-80GB", "cuda-sm80", 3.0e9)
+    h100 = _miner_doc("NVIDIA H100 80GB HBM3", "cuda-sm90", 6.0e9)
+    cmp = compare_results([a100, h100])
+    assert len(cmp["verdicts"]) == 1
+    assert cmp["verdicts"][0]["verdict"] == "FAST"
+    assert cmp["verdicts"][0]["rel_diff"] == pytest.approx(1.0)  # 6e9 / 3e9 - 1
+    # a real parameter difference still keeps them apart
+    other = _miner_doc("NVIDIA H100 80GB HBM3", "cuda-sm90", 6.0e9)
+    other["workloads"][0]["workload"]["job_nonces"] = 2**27
+    assert compare_results([a100, other])["verdicts"] == []
+
+
+def test_compare_names_the_baseline_file_whatever_the_sort(tmp_path):
+    paths = []
+    for name, rate in (("slow.json", 100.0), ("fast.json", 110.0)):
+        path = tmp_path / name
+        path.write_text(json.dumps(_rate_doc(rate, 0.02)))
+        paths.append(path)
+    extra = _rate_doc(120.0, 0.02)
+    extra["workloads"].append(entry("bert", "sequence", "ai", 50.0, 300.0, usd_per_j=1e-7))
+    (tmp_path / "extra.json").write_text(json.dumps(extra))
+    bert2 = results.build_result(
+        gpu_doc()["environment"], SCENARIO, [entry("bert", "sequence", "ai", 40.0, 300.0, 1e-7)]
+    )
+    (tmp_path / "bert.json").write_text(json.dumps(bert2))
+    cmp = compare_results([*paths, tmp_path / "extra.json", tmp_path / "bert.json"], "units_per_s")
+    assert cmp["baseline"] == "slow.json"
+    gemm = [r for r in cmp["rows"] if r["workload"] == "gemm"]
+    assert [r["result"] for r in gemm] == ["extra.json", "fast.json", "slow.json"]  # sorted
+    assert [r["verdict"] for r in gemm] == ["FAST", "FAST", "baseline"]
+    text = format_comparison(cmp)
+    assert "baseline: slow.json (the first result given)" in text
+    gemm_lines = [line for line in text.splitlines() if line.startswith("gemm ")]
+    lines = {name: next(x for x in gemm_lines if name in x) for name in ("slow.json", "fast.json")}
+    assert lines["slow.json"].rstrip().endswith("baseline")
+    assert lines["fast.json"].rstrip().endswith("FAST +10.0%")  # 110 / 100 - 1
+    # bert is not in slow.json: its baseline is the first result that has it, named
+    bert = {r["result"]: r for r in cmp["rows"] if r["workload"] == "bert"}
+    assert bert["extra.json"]["verdict"] == "baseline"
+    assert bert["bert.json"]["baseline_result"] == "extra.json"
+    bert_line = next(
+        line for line in text.splitlines() if line.startswith("bert ") and "bert.json" in line
+    )
+    assert bert_line.rstrip().endswith("SLOW -20.0% (vs extra.json)")  # 40 / 50 - 1
+
+
+def test_compare_payback_and_tco_come_from_econ_procurement():
+    sc = flat_scenario()
+    doc = _gpu_suite(sc)
+    cmp = compare_results([doc], scenario=sc)
+    rows = {r["workload"]: r for r in cmp["rows"]}
+    price = find_card("NVIDIA H200").price_usd.value  # 35,000 USD, catalog
+    # llm-decode: 2400 tok/s * 86400 s * 0.065 USD/M = 13.4784 USD/day; 0.6 kW * 24 h * 1.5 *
+    # 0.10 USD/kWh = 2.16 USD/day of electricity; net 11.3184 USD/day
+    net = 2400 * 86400 * 0.065 / 1e6 - 0.6 * 24 * 1.5 * 0.10
+    llm = rows["llm-decode"]["per_usd"]
+    assert llm["payback_months"] == pytest.approx(price / (net * 365.25 / 12))
+    assert llm["tco_usd"] == pytest.approx(price + 0.6 * 1.5 * 0.10 * 24 * 365.25 * 3)
+    assert llm["net_usd_per_year_per_usd"] == pytest.approx(net * 365.25 / price)
+    assert rows["sha256d"]["per_usd"]["payback_months"] is None
+    assert rows["gemm"]["per_usd"]["no_revenue"].startswith("unpriced")
+    text = format_comparison(cmp)
+    lines = {line.split()[0]: line for line in text.splitlines()[3:] if line.strip()}
+    assert "never (net -" in lines["sha256d"]  # loses money after electricity
+    assert "never" not in lines["gemm"] and "n/a (unpriced)" in lines["gemm"]
+    assert f"{price + 0.6 * 1.5 * 0.10 * 24 * 365.25 * 3:,.0f}" in lines["llm-decode"]
+    assert "per-token" in lines["llm-decode"] and "gpu-hour" in lines["resnet50"]

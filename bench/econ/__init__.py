@@ -23,7 +23,14 @@ from bench.econ.scenario import (
     load_scenario,
     preset_names,
 )
-from bench.econ.tco import payback_months, procurement, tco
+from bench.econ.tco import (
+    given_revenue,
+    never_pays_back_reason,
+    payback_months,
+    procurement,
+    revenue_tco,
+    tco,
+)
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -36,18 +43,21 @@ __all__ = [
     "difficulty_from_hashprice",
     "find_card",
     "find_card_by_name",
+    "given_revenue",
     "hashprice_usd_per_ph_day",
     "list_scenarios",
     "load_asics",
     "load_cards",
     "load_scenario",
     "mining_revenue",
+    "never_pays_back_reason",
     "payback_months",
     "pivot",
     "pivot_ratio",
     "preset_names",
     "price_workload",
     "procurement",
+    "revenue_tco",
     "subsidy_btc",
     "tco",
 ]

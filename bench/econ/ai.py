@@ -3,6 +3,10 @@
 usd_per_j is revenue per joule while busy, comparable with mining's usd_per_j on the same card
 (the pivot ratio). Per-day figures use the busy fraction: the utilisation (GPU-hour basis, default
 the scenario's) or 1 (per-unit basis, unless given). Electricity is counted while busy only.
+
+The document says how the work was priced in "basis" (and, the same value, "price_basis"):
+"gpu-hour" (rented by the hour: revenue does not depend on throughput) or "per-<unit>" (sold
+per unit, e.g. "per-token"; "per-unit" when no unit is named).
 """
 
 from __future__ import annotations
@@ -46,8 +50,13 @@ def ai_revenue(
     usd_per_hour: float | None = None,
     utilisation: float | None = None,
     footing: str = "board",
+    unit: str | None = None,
 ) -> dict:
-    """USD per day, per joule and per kWh, and net of electricity, for one AI workload."""
+    """USD per day, per joule and per kWh, and net of electricity, for one AI workload.
+
+    "basis" and "price_basis" (the same value) say how it was priced: "gpu-hour", or
+    "per-<unit>" for a price per million units ("per-unit" when no unit is given).
+    """
     check_positive("units_per_s", units_per_s)
     check_positive("power_w", power_w)
     if (usd_per_million_units is None) == (usd_per_hour is None):
@@ -61,7 +70,7 @@ def ai_revenue(
         per_million = check_positive("usd_per_million_units", usd_per_million_units)
         busy = 1.0 if utilisation is None else utilisation
         per_day = units_per_s * SECONDS_PER_DAY * per_million / UNITS_PER_MILLION
-        sale = Sale("per-unit", busy, per_day, per_million)
+        sale = Sale(f"per-{unit or 'unit'}", busy, per_day, per_million)
     check_fraction("utilisation", busy)
     return _ai_figures(units_per_s, power_w, scenario, footing, sale)
 
@@ -80,6 +89,7 @@ def _ai_figures(
         "ai revenue %.3g USD/day (%s) at %.3g units/s, %.3g W", usd_day, basis, units_per_s, power_w
     )
     return {
+        "basis": basis,
         "price_basis": basis,
         "units_per_s": units_per_s,
         **footing_fields(power_w, footing, scenario),
@@ -101,8 +111,19 @@ def _ai_figures(
 
 
 def pivot_ratio(ai: dict, mining: dict) -> float:
-    """AI revenue per joule over mining revenue per joule, both on the wall footing."""
-    return ai["usd_per_j_wall"] / mining["usd_per_j_wall"]
+    """AI revenue per joule over mining revenue per joule, both on the wall footing.
+
+    Documents without wall figures (older results) are compared per joule as given, which is
+    the same ratio when both share a footing (the same device); different footings are refused.
+    """
+    if all(isinstance(d.get("usd_per_j_wall"), (int, float)) for d in (ai, mining)):
+        return ai["usd_per_j_wall"] / mining["usd_per_j_wall"]
+    if ai.get("footing") != mining.get("footing"):
+        raise InvalidInput(
+            f"pivot needs both revenues on one footing, got {ai.get('footing')!r} and "
+            f"{mining.get('footing')!r} without wall figures"
+        )
+    return ai["usd_per_j"] / mining["usd_per_j"]
 
 
 def pivot(ai: dict, mining: dict) -> dict:

@@ -167,3 +167,48 @@ def format_cards(cards: list[dict]) -> str:
     head = ["card", "board W", "GB", "bf16 TFLOP/s", "TB/s", "price USD"]
     lines = ["Card catalog (datasheet figures, quoted prices; not measured):"]
     return "\n".join(lines + table(head, body, left=(0, 5)))
+
+
+def payback_text(months: float | None, never_reason: str | None) -> str:
+    """Payback in months, or "never" with the reason."""
+    if months is not None:
+        return f"{num(months)} months"
+    return f"never ({never_reason})" if never_reason else "n/a"
+
+
+def _capex_text(doc: dict) -> str:
+    src = doc["capex_source"]
+    if src["source_kind"] == "given":
+        return f"{num(doc['capex_usd'])} USD (given)"
+    card = doc["catalog"].get("name") or "catalog"
+    return f"{num(doc['capex_usd'])} USD (catalog price of {card}: {src['kind']}, {src['date']})"
+
+
+def format_tco(doc: dict) -> str:
+    """The TCO document (`econ tco`) as text: capex, revenue, electricity, TCO, payback."""
+    rev, cost = doc["revenue"], doc["tco"]
+    years = cost["years"]
+    lines = [f"TCO over {num(years)} years ({rev['basis']} revenue), {scenario_header(doc)}"]
+    shown = {k: v for k, v in doc["per_usd"].items() if k != "source_kind"}
+    if len(shown) > 1:  # hashes_per_s_per_usd says what units_per_s_per_usd says
+        shown.pop("units_per_s_per_usd", None)
+    per_usd = [(k, num(v)) for k, v in shown.items()]
+    lines += rows(
+        [
+            ("capex", _capex_text(doc)),
+            ("power", power_line(rev)),
+            ("gross USD per day", num(rev["usd_per_day"])),
+            ("net USD per day", num(rev["net_usd_per_day"])),
+            (
+                "electricity per year",
+                f"{num(cost['electricity_usd_per_year'])} USD ({num(cost['kwh_per_year'])} kWh "
+                f"running {cost['utilisation']:.0%} of the time, PUE {cost['pue']:.2f})",
+            ),
+            ("TCO", f"{num(cost['tco_usd'])} USD ({num(cost['tco_usd_per_year'])} USD/year)"),
+            (f"net after capex, {num(years)} y", f"{num(doc['net_after_capex_usd'])} USD"),
+            ("payback", payback_text(doc["payback_months"], doc["payback_never"])),
+            *[(f"{k} (measured / capex)", v) for k, v in per_usd],
+        ]
+    )
+    lines.append(f"  ({rev['footing_note']})")
+    return "\n".join(lines + assumption_lines(doc))

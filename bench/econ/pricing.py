@@ -1,4 +1,9 @@
-"""Price a measured workload: pick the basis (mining, per-token, GPU-hour) and say which."""
+"""Price a measured workload: pick the basis (mining, per-token, GPU-hour) and say which.
+
+Bases, in order: mining (hashes), per-token (an LLM whose model class has a token price),
+unpriced for work no market sells (raw FLOPs), else the card's GPU-hour price at the scenario's
+utilisation (its revenue does not depend on throughput), else unpriced with the reason.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from bench.econ.scenario import Scenario
 
 log = logging.getLogger(__name__)
 _PARAMS_RE = re.compile(r"(\d+(?:\.\d+)?)b\b")
+# work units no market sells: never priced, whatever the card rents for
+UNSOLD_UNITS = {"flop": "no market price for raw FLOPs; see its MFU"}
 
 
 def model_params_b(workload: dict) -> float | None:
@@ -67,14 +74,21 @@ def price_workload(
     if cls is not None:
         price = scenario.token_usd_per_million[cls].price
         doc = ai_revenue(
-            units_per_s, power_w, scenario, usd_per_million_units=price.value, footing=footing
+            units_per_s,
+            power_w,
+            scenario,
+            usd_per_million_units=price.value,
+            footing=footing,
+            unit="token",
         )
-        return {"basis": "per-token", "price_key": cls, "price": price.to_dict(), **doc}
+        return {"price_key": cls, "price": price.to_dict(), **doc}
+    if unit in UNSOLD_UNITS:
+        return _unpriced(UNSOLD_UNITS[unit])
     key = gpu_hour_key(device_name, scenario)
     if key is not None:
         price = scenario.gpu_hour_usd[key]
         doc = ai_revenue(units_per_s, power_w, scenario, usd_per_hour=price.value, footing=footing)
-        return {"basis": "gpu-hour", "price_key": key, "price": price.to_dict(), **doc}
+        return {"price_key": key, "price": price.to_dict(), **doc}
     log.info("no price basis for %s on %s", workload.get("name"), device_name)
     return _unpriced(
         f"no per-{unit or 'unit'} price for {workload.get('name', 'this workload')!r} and no "

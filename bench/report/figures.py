@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bench.econ.ai import pivot_ratio
+
 UNMEASURED = "unmeasured"
 _SI = [(1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
 _UNIT_SHORT = {"hash": "H", "token": "tok", "image": "img", "sequence": "seq", "flop": "FLOP"}
@@ -47,6 +49,22 @@ def econ_missing(entry: dict) -> str | None:
     return None
 
 
+BASIS_LEGEND = (
+    "basis: how revenue is priced. mining = BTC from the hashes; per-token = tokens sold at the "
+    "model class's API price; gpu-hour = the card rented by the hour at the scenario's "
+    "utilisation (revenue ignores throughput: every workload on that card earns the same per "
+    "hour); unpriced = no market price (reason in the notes)."
+)
+
+
+def basis(entry: dict) -> str:
+    """How an entry's revenue was priced: mining, per-token, gpu-hour, unpriced or unmeasured."""
+    econ = entry.get("economics") or {"unmeasured": "no economics in the result"}
+    if "unmeasured" in econ:
+        return UNMEASURED
+    return str(econ.get("basis") or econ.get("price_basis") or "?")
+
+
 def energy_reason(entry: dict) -> str:
     """Why an entry's energy figures are missing, in words (without an "unmeasured" prefix)."""
     reason = entry.get("energy_note") if entry.get("energy_source") == UNMEASURED else None
@@ -73,10 +91,16 @@ def rate_text(value: float | None, unit: str) -> str:
 
 
 def spread_text(stat: Any) -> str:
-    """The relative spread of a STAT as +-x %, empty when unknown."""
-    if not isinstance(stat, dict) or stat.get("rel_spread") is None:
+    """The relative range of a STAT, (max - min) / median: "range 4.0%"; empty when unmeasured.
+
+    With one window (or no spread recorded) there is no range: "range n/a (1 window)".
+    """
+    if not isinstance(stat, dict) or "unmeasured" in stat:
         return ""
-    return f"±{100 * float(stat['rel_spread']):.1f}%"
+    n, spread = stat.get("n"), stat.get("rel_spread")
+    if n == 1 or not isinstance(spread, (int, float)):
+        return f"range n/a ({n} window{'' if n == 1 else 's'})" if n else "range n/a"
+    return f"range {100 * float(spread):.1f}%"
 
 
 def number(value: float | None, digits: int = 3) -> str:
@@ -103,18 +127,16 @@ def family(entry: dict) -> str:
 
 
 def pivot_ratios(entries: list[dict]) -> list[float | None]:
-    """Per entry: its USD per J over that of the mining workload on the same device."""
-    mining: dict[str, float] = {}
+    """Per AI entry: bench.econ's pivot ratio against the mining entry on the same device."""
+    mining: dict[str, dict] = {}
     for entry in entries:
-        usd_per_j = econ_value(entry, "usd_per_j")
-        if family(entry) == "mining" and usd_per_j:
-            mining.setdefault(entry.get("device", {}).get("id", "?"), usd_per_j)
+        if family(entry) == "mining" and econ_value(entry, "usd_per_j"):
+            mining.setdefault(entry.get("device", {}).get("id", "?"), entry["economics"])
     out: list[float | None] = []
     for entry in entries:
         base = mining.get(entry.get("device", {}).get("id", "?"))
-        usd_per_j = econ_value(entry, "usd_per_j")
-        ok = family(entry) == "ai" and base and usd_per_j is not None
-        out.append(usd_per_j / base if ok else None)
+        ok = family(entry) == "ai" and base and econ_value(entry, "usd_per_j") is not None
+        out.append(pivot_ratio(entry["economics"], base) if ok else None)
     return out
 
 
@@ -138,6 +160,8 @@ def revenue_per_kwh(entry_or_ref: dict) -> tuple[float | None, str]:
     econ = entry_or_ref.get("economics", entry_or_ref)
     if not isinstance(econ, dict) or "unmeasured" in econ:
         return None, ""
+    if econ.get("footing") == "package" and isinstance(econ.get("usd_per_kwh"), (int, float)):
+        return float(econ["usd_per_kwh"]), "package"  # CPU package power: no host overhead
     for key, footing in (("usd_per_kwh_wall", "wall"), ("usd_per_kwh", econ.get("footing"))):
         if isinstance(econ.get(key), (int, float)):
             return float(econ[key]), str(footing or "board")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from bench.report import figures as fg
-from bench.report.table import COLUMNS, all_warnings, table_rows, unmeasured_notes
+from bench.report.table import COLUMNS, LEGEND, all_warnings, table_rows, unmeasured_notes
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; padding: 0 1.5em; max-width: 70em; }
@@ -47,9 +47,8 @@ def _results_section(doc: dict) -> str:
     asic_table = _table(COLUMNS, asics, cls="asic") if asics else "<p>No ASIC references.</p>"
     notes = "".join(f'<p class="note">{_esc(n)}</p>' for n in unmeasured_notes(doc))
     return (
-        "<h2>Results</h2>" + head + notes + "<p>Pivot: AI revenue per joule over mining revenue "
-        "per joule on the same device.</p><h3>ASIC references (nameplate, not measured here)</h3>"
-        + asic_table
+        "<h2>Results</h2>" + head + notes + f"<p>{_esc(LEGEND)}</p>"
+        "<h3>ASIC references (nameplate, not measured here)</h3>" + asic_table
     )
 
 

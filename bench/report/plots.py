@@ -53,7 +53,7 @@ def revenue_per_kwh(doc: dict) -> tuple[str | None, str | None]:
     """Horizontal bars of USD per kWh per workload and per ASIC reference, log scale."""
     bars = [
         (
-            f"{fg.workload_label(e)} [{footing}]" if footing else fg.workload_label(e),
+            f"{fg.workload_label(e)} [{', '.join(filter(None, (footing, fg.basis(e))))}]",
             value,
             _MEASURED,
         )
@@ -61,7 +61,11 @@ def revenue_per_kwh(doc: dict) -> tuple[str | None, str | None]:
         for value, footing in [fg.revenue_per_kwh(e)]
     ]
     bars += [
-        (f"{r['name']} (ASIC) [{r.get('footing', 'wall')}]", fg.revenue_per_kwh(r)[0], _ASIC)
+        (
+            f"{r['name']} (ASIC) [{r.get('footing', 'wall')}, mining]",
+            fg.revenue_per_kwh(r)[0],
+            _ASIC,
+        )
         for r in fg.asic_references(doc)
     ]
     drawn = [b for b in bars if isinstance(b[1], (int, float)) and b[1] > 0]
@@ -72,7 +76,9 @@ def revenue_per_kwh(doc: dict) -> tuple[str | None, str | None]:
         ax.barh([b[0] for b in drawn], [b[1] for b in drawn], color=[b[2] for b in drawn])
         ax.set_xscale("log")
         ax.invert_yaxis()
-        ax.set_xlabel("gross revenue per kWh (USD/kWh, log scale; [footing] of the power)")
+        ax.set_xlabel(
+            "gross revenue per kWh (USD/kWh, log scale; [footing of the power, price basis])"
+        )
         ax.set_title("Revenue per kWh: measured workloads (blue) and ASIC references (orange)")
         price = fg.scenario_value(doc.get("scenario", {}), "electricity_usd_kwh")
         if isinstance(price, (int, float)) and price > 0:

@@ -20,6 +20,16 @@ def as_scenario(scenario: Any) -> Any:
     return load_scenario(str(scenario))
 
 
+def footing_for(entry: dict) -> str:
+    """The power footing of an entry: "package" for CPU energy (RAPL), else "board" (NVML).
+
+    A GPU's board power gets the scenario's host overhead to reach the wall; a CPU's package
+    power does not, since that overhead was measured around GPUs and includes the CPUs.
+    """
+    cpu = entry.get("device", {}).get("kind") == "cpu" or entry.get("energy_source") == "rapl"
+    return "package" if cpu else "board"
+
+
 def price_entry(entry: dict, scenario: Any) -> tuple[dict, list[dict]]:
     """(economics, asic_references) of one measured workload entry under a scenario."""
     from bench.econ.asics import asic_references
@@ -35,7 +45,9 @@ def price_entry(entry: dict, scenario: Any) -> tuple[dict, list[dict]]:
     if units_per_s is None:
         return {"unmeasured": "throughput unmeasured"}, refs
     device_name = entry.get("device", {}).get("name", "")
-    econ = price_workload(entry["workload"], units_per_s, power_w, scenario, device_name)
+    econ = price_workload(
+        entry["workload"], units_per_s, power_w, scenario, device_name, footing_for(entry)
+    )
     econ.pop("scenario", None)  # stored once, at the top of the result
     refs = econ.pop("asics", None) or refs  # with device_over_asic when priced
     return econ, refs

@@ -11,10 +11,18 @@ COLUMNS = (
     "power W",
     "J per unit",
     "USD/kWh (footing)",
+    "basis",
     "net USD/day",
     "pivot",
 )
 _REASON_CHARS = 48
+LEGEND = (
+    "range: (max - min) / median over the measured windows (the full spread, not a ± "
+    "half-width). pivot: AI revenue per joule over mining revenue per joule on the same "
+    "device. USD/kWh is gross revenue per kWh; wall = board power plus the scenario's host "
+    "overhead, the footing of the ASIC rows (nameplate figures, not measured here); package = "
+    "CPU package + DRAM power (RAPL), no host overhead added. " + fg.BASIS_LEGEND
+)
 
 
 def _short_reason(reason: str) -> str:
@@ -44,6 +52,7 @@ def workload_row(entry: dict, pivot: float | None) -> list[str]:
         power_cell,
         joule_cell,
         _econ_cell(entry, "usd_per_kwh"),
+        fg.basis(entry),
         _econ_cell(entry, "net_usd_per_day"),
         _pivot_cell(entry, pivot),
     ]
@@ -76,6 +85,7 @@ def asic_row(ref: dict) -> list[str]:
         fg.number(ref.get("power_w")),
         f"{fg.number(ref.get('j_per_th'))} J/TH",
         f"{fg.number(fg.revenue_per_kwh(ref)[0], 4)} {footing or 'wall'}",
+        "mining",
         "",
         "",
     ]
@@ -104,6 +114,7 @@ def total_row(name: str, entries: list[dict]) -> list[str]:
         if usd_w is not None and len(footings) == 1:  # power-weighted mean of USD per kWh
             kwh_cell = f"{fg.number(usd_w / power, 4)} {footings.pop()}"
     net = _sum([fg.econ_value(e, "net_usd_per_day") for e in entries])
+    bases = {fg.basis(e) for e in entries}
     return [
         f"total ({len(entries)} devices)",
         f"{name} (all devices)",
@@ -111,6 +122,7 @@ def total_row(name: str, entries: list[dict]) -> list[str]:
         power_cell,
         joule_cell,
         kwh_cell,
+        bases.pop() if len(bases) == 1 else "mixed",
         fg.number(net, 4) if net is not None else "n/a",
         "",
     ]
@@ -154,8 +166,27 @@ def unmeasured_notes(doc: dict) -> list[str]:
             if not any(reason in w for w in entry.get("warnings") or []):  # said once is enough
                 notes.append(f"{label}: energy unmeasured: {reason}")
         elif (missing := fg.econ_missing(entry)) and missing != fg.UNMEASURED:
-            notes.append(f"{label}: {missing}")
+            notes.append(f"{label}: {missing}{_mfu_text(entry)}")
+        elif fg.basis(entry) == "gpu-hour":
+            notes.append(f"{label}: {_gpu_hour_text(entry['economics'])}")
     return notes
+
+
+def _mfu_text(entry: dict) -> str:
+    mfu = (entry.get("roofline") or {}).get("mfu")
+    return f"; measured MFU {100 * mfu:.1f}%" if isinstance(mfu, (int, float)) else ""
+
+
+def _gpu_hour_text(econ: dict) -> str:
+    price = (econ.get("price") or {}).get("value")
+    card = econ.get("price_key", "the card")
+    at = f" at {price:g} USD/h" if isinstance(price, (int, float)) else ""
+    util = econ.get("utilisation")
+    sold = f", {util:.0%} of hours sold" if isinstance(util, (int, float)) else ""
+    return (
+        f"priced per GPU-hour ({card}{at}{sold}): its revenue does not depend on its "
+        "throughput, so compare it with other workloads by basis"
+    )
 
 
 def all_warnings(doc: dict) -> list[str]:
@@ -174,11 +205,7 @@ def render_table(doc: dict) -> str:
         f"joulebench result, scenario {scenario.get('name', '?')} ({scenario.get('date', '')})"
     ]
     parts.append(format_grid(COLUMNS, rows + asics))
-    parts.append(
-        "pivot: AI revenue per joule over mining revenue per joule on the same device. "
-        "USD/kWh is gross revenue per kWh; wall = board power plus the scenario's host "
-        "overhead, the footing of the ASIC rows (nameplate figures, not measured here)."
-    )
+    parts.append(LEGEND)
     parts += [f"note: {n}" for n in unmeasured_notes(doc)]
     parts += [f"warning: {w}" for w in all_warnings(doc)]
     return "\n".join(parts) + "\n"
