@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from bench.report import figures as fg
 
 COLUMNS = (
@@ -205,7 +207,7 @@ def render_table(doc: dict) -> str:
         f"joulebench result, scenario {scenario.get('name', '?')} ({scenario.get('date', '')})"
     ]
     parts.append(format_grid(COLUMNS, rows + asics))
-    parts.append(LEGEND)
+    parts += textwrap.wrap(LEGEND, width=100)
     parts += [f"note: {n}" for n in unmeasured_notes(doc)]
     parts += [f"warning: {w}" for w in all_warnings(doc)]
     return "\n".join(parts) + "\n"
