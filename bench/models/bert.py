@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from bench.models.weights import init_random
+
 
 @dataclass(frozen=True)
 class BertConfig:
@@ -97,21 +99,6 @@ class BertEncoder(nn.Module):
         for layer in self.layers:
             x = layer(x)
         return x, torch.tanh(self.pooler(x[:, 0]))
-
-
-@torch.no_grad()
-def init_random(model: nn.Module, seed: int = 0, std: float = 0.02) -> None:
-    """N(0, std) matrices and embeddings, zero biases, unit norm scales; deterministic."""
-    gen = None
-    for name, p in model.named_parameters():
-        if gen is None:
-            gen = torch.Generator(device=p.device).manual_seed(seed)
-        if p.dim() >= 2:
-            p.normal_(0.0, std, generator=gen)
-        elif "norm" in name and name.endswith("weight"):
-            p.fill_(1.0)
-        else:
-            p.zero_()
 
 
 def build(device, dtype, cfg: BertConfig = BERT_BASE, seed: int = 0) -> BertEncoder:

@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from bench.models.weights import init_random
+
 
 @dataclass(frozen=True)
 class LlamaConfig:
@@ -245,21 +247,6 @@ class LlamaModel(nn.Module):
         if last_only:
             x = x[:, -1:]
         return self.lm_head(self.norm(x))
-
-
-@torch.no_grad()
-def init_random(model: nn.Module, seed: int = 0, std: float = 0.02) -> None:
-    """Fill every matrix with N(0, std) and every norm scale with 1, deterministically."""
-    gen = None
-    for name, p in model.named_parameters():
-        if gen is None:
-            gen = torch.Generator(device=p.device).manual_seed(seed)
-        if p.dim() >= 2:
-            p.normal_(0.0, std, generator=gen)
-        elif name.endswith("bias"):
-            p.zero_()
-        else:
-            p.fill_(1.0)
 
 
 def build(name: str, device, dtype, max_len: int = 4096, seed: int = 0) -> LlamaModel:
