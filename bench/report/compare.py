@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -339,18 +340,20 @@ def format_comparison(comparison: dict) -> str:
     years = comparison.get("tco_years", 3.0)
     lines = [f"notice: {n}" for n in comparison["notices"]]
     lines.append(f"sorted by {comparison['sort_by']} within each workload")
-    lines.append(
+    lines += textwrap.wrap(
         f"baseline: {baseline} (the first result given); verdicts compare throughput with its "
         "row of the same workload and parameters (a workload it lacks: the first result with "
-        "it, named in the cell); SAME when within the larger measured range"
+        "it, named in the cell); SAME when within the larger measured range",
+        width=100,
     )
     rows = [_cells(r, baseline) for r in comparison["rows"]]
     lines.append(format_grid(COMPARE_COLUMNS, rows))
-    lines.append(
+    lines += textwrap.wrap(
         "measured figures from each result; price from the card catalog (not measured); "
         "per-USD figures are measured / catalog price; payback and TCO from bench.econ "
         f"(TCO over {years:g} years: catalog price plus electricity x PUE while running). "
-        "range: (max - min) / median over the windows. " + fg.BASIS_LEGEND
+        "range: (max - min) / median over the windows. " + fg.BASIS_LEGEND,
+        width=100,
     )
     for v in comparison["verdicts"]:
         diff = "n/a" if v["rel_diff"] is None else f"{100 * v['rel_diff']:+.1f}%"
