@@ -20,7 +20,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 NATIVE := $(wildcard kernels/*.h kernels/cpu/*.c kernels/cpu/*.h) setup.py pyproject.toml
 
-.PHONY: run test lint format bench bench-miner gpu-check clean install
+.PHONY: run test lint format bench bench-miner bench-telemetry gpu-check clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,10 +53,14 @@ format: $(TEST_STAMP)
 	$(BIN)/ruff format bench tests setup.py
 	$(BIN)/ruff check --fix bench tests setup.py
 
-bench: bench-miner
+# Figures printed, never asserted: the machines are shared and noisy.
+bench: bench-miner bench-telemetry
 
 bench-miner: $(TEST_STAMP)
 	$(BIN)/python -m bench.mining.benchmark
+
+bench-telemetry: $(TEST_STAMP)
+	$(BIN)/python -m bench.telemetry.overhead
 
 gpu-check:
 	bash scripts/gpu-check.sh
