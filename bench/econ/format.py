@@ -207,7 +207,7 @@ def format_tco(doc: dict) -> str:
             ("TCO", f"{num(cost['tco_usd'])} USD ({num(cost['tco_usd_per_year'])} USD/year)"),
             (f"net after capex, {num(years)} y", f"{num(doc['net_after_capex_usd'])} USD"),
             ("payback", payback_text(doc["payback_months"], doc["payback_never"])),
-            *[(f"{k} (measured / capex)", v) for k, v in per_usd],
+            *[(f"{k} (throughput given / capex)", v) for k, v in per_usd],
         ]
     )
     lines.append(f"  ({rev['footing_note']})")
