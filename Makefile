@@ -16,6 +16,8 @@ EXTRAS ?=
 RUN_ARGS ?= --quick
 endif
 
+# Where the light CPU torch wheel lies on these machines (pip also finds it via PIP_FIND_LINKS).
+LOCAL_WHEELS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 NATIVE := $(wildcard kernels/*.h kernels/cpu/*.c kernels/cpu/*.h) setup.py pyproject.toml
@@ -27,7 +29,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python $(NATIVE)
-	@if [ -n "$(TORCH_SPEC)" ]; then $(BIN)/pip install --quiet "$(TORCH_SPEC)"; fi
+	@if [ -n "$(TORCH_SPEC)" ]; then $(BIN)/pip install --quiet $(LOCAL_WHEELS) "$(TORCH_SPEC)"; fi
 	$(BIN)/pip install --quiet -e ".$(if $(EXTRAS),[$(EXTRAS)])"
 	@touch $@
 
