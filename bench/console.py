@@ -4,7 +4,10 @@ tqdm is optional here: without it, only the one-line stage messages are printed 
 
 from __future__ import annotations
 
+import json
 import sys
+
+import click
 
 try:
     from tqdm import tqdm
@@ -66,3 +69,8 @@ class RunProgress:
     def close(self) -> None:
         """Remove any open bar."""
         self._close()
+
+
+def emit_json(doc: object) -> None:
+    """Print exactly one JSON document on stdout."""
+    click.echo(json.dumps(doc, indent=2, sort_keys=False, allow_nan=False))
