@@ -19,12 +19,19 @@ class CliResult:
     stderr: str
 
 
+def _runner() -> CliRunner:
+    try:  # click < 8.2 (e.g. a preinstalled GPU machine) mixes stderr into stdout by default
+        return CliRunner(mix_stderr=False)
+    except TypeError:  # click >= 8.2 keeps them apart and has no such argument
+        return CliRunner()
+
+
 @pytest.fixture
 def run_cli():
     """Call `joulebench ARGS...` in-process; returns exit code, stdout and stderr apart."""
 
     def _run(*args: str) -> CliResult:
-        result = CliRunner().invoke(cli, [str(a) for a in args], prog_name="joulebench")
+        result = _runner().invoke(cli, [str(a) for a in args], prog_name="joulebench")
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         return CliResult(result.exit_code, result.stdout, result.stderr)
