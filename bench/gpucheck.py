@@ -26,7 +26,7 @@ from bench.mining.cuda_build import source_hash
 from bench.mining.header import Header, sha256d, target_from_zero_bits
 from bench.mining.known import GENESIS, KNOWN_BLOCKS
 from bench.mining.work import WorkGenerator
-from bench.results import collect_environment, utc_now
+from bench.result import collect_environment, utc_now
 
 # Kernel variants timed before the measurement: (threads per block, nonces per thread, IMAD level)
 SHAPES = ((256, 32, 0), (256, 32, 1), (256, 32, 2), (256, 64, 2), (128, 32, 2), (512, 32, 2))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import results
+from bench import result as results
 from bench.devices import Device
 from bench.errors import InvalidInput, JoulebenchError
 

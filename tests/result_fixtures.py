@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import results
+from bench import result as results
 
 SCENARIO = {
     "name": "test-scenario",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import results
+from bench import result as results
 from bench.devices import (
     CpuInfo,
     best_device,

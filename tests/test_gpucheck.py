@@ -21,7 +21,8 @@ from fake_cupy import FakeCupy
 from result_fixtures import ENVIRONMENT, SCENARIO, entry
 
 import bench.mining.cuda as cuda_mod
-from bench import gpucheck, gpusummary, results
+from bench import gpucheck, gpusummary
+from bench import result as results
 from bench.telemetry.fake import FakeGpu, FakeNvml
 
 ROOT = Path(__file__).resolve().parent.parent

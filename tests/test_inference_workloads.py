@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import torch
 
+from bench import hardware as peaks
 from bench.devices import Device
 from bench.errors import InvalidInput, VerificationFailed
-from bench.models import peaks, roofline
+from bench.measure import roofline
 from bench.workloads import base
 from bench.workloads import torch_support as ts
 

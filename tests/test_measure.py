@@ -9,7 +9,7 @@ import pytest
 from bench.devices import Device
 from bench.errors import VerificationFailed
 from bench.measure import MeasureConfig, measure_workload, run_workload
-from bench.measurement import Idle, Measurement, Warmup, Window, peak_warnings
+from bench.measure.records import Idle, Measurement, Warmup, Window, peak_warnings
 from bench.telemetry import UnmeasuredMeter
 from bench.telemetry.fake import FakeClock, FakeGpu, FakeNvml
 from bench.telemetry.meter import EnergyReading, PowerTrace

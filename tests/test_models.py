@@ -9,9 +9,10 @@ import pytest
 import torch
 
 from bench import devices, models
+from bench import hardware as peaks
 from bench.devices import CpuInfo
 from bench.errors import InvalidInput
-from bench.models import bert, llama, peaks, resnet
+from bench.models import bert, llama, resnet
 
 
 def decoder_params(h, layers, heads, kv_heads, inter, vocab, qkv_bias=False):

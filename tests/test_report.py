@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from result_fixtures import CPU, RAPL_REASON, SCENARIO, cpu_doc, entry, gpu_doc
 
-from bench import results
+from bench import result as results
 from bench.econ.catalog import find_card
 from bench.econ.scenario import load_scenario
 from bench.errors import InvalidInput
@@ -218,8 +218,8 @@ def test_compare_flags_different_scenarios():
 
 
 def test_compare_flags_different_schema_versions(monkeypatch):
-    monkeypatch.setattr(results, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(results, "_UPGRADES", {1: lambda doc: doc})
+    monkeypatch.setattr(results.document, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(results.document, "_UPGRADES", {1: lambda doc: doc})
     newer = results.build_result(results.read_result(GOLDEN_V1)["environment"], {}, [])
     newer["scenario"] = results.read_result(GOLDEN_V1)["scenario"]
     cmp = compare_results([GOLDEN_V1, newer])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from matplotlib import image
 
-from bench import results
+from bench import result as results
 from bench.report import render_html
 
 GOLDEN_V1 = Path(__file__).parent / "golden" / "result-v1.json"

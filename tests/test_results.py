@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from result_fixtures import cpu_doc, gpu_doc
 
-from bench import results
+from bench import result as results
 from bench.devices import Device
 from bench.errors import ResultError
 
@@ -126,8 +126,8 @@ def test_older_versions_are_upgraded_on_load(monkeypatch, tmp_path):
         doc["new_key"] = "added by v2"
         return doc
 
-    monkeypatch.setattr(results, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(results, "_UPGRADES", {1: v1_to_v2})
+    monkeypatch.setattr(results.document, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(results.document, "_UPGRADES", {1: v1_to_v2})
     original = GOLDEN_V1.read_text()
     doc = results.read_result(GOLDEN_V1)
     assert doc["schema_version"] == 2
@@ -171,7 +171,7 @@ def test_interrupt_while_writing_leaves_no_file(tmp_path, monkeypatch):
         fh.write('{"format": "joulebench-result", "schema_')
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(results.json, "dump", half_then_interrupt)
+    monkeypatch.setattr(results.io.json, "dump", half_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         results.write_result(gpu_doc(), tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -274,7 +274,7 @@ def test_written_files_follow_the_umask(tmp_path):
 
 
 def test_one_window_stat_and_idle_timing_match_the_schema():
-    from bench.measurement import Idle
+    from bench.measure.records import Idle
     from bench.stats import Stat
 
     doc = gpu_doc()

@@ -7,7 +7,8 @@ import json
 import pytest
 from conftest import assert_bad_input
 
-from bench import results, runner
+from bench import result as results
+from bench import runner
 
 
 def _files(folder):

@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from bench import results
+from bench import result as results
 from bench.econ.catalog import find_card
 from bench.econ.tco import procurement
 from bench.errors import InvalidInput

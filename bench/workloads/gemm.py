@@ -13,7 +13,7 @@ import torch
 
 from bench.devices import Device
 from bench.errors import InvalidInput, VerificationFailed
-from bench.models import roofline
+from bench.measure import roofline
 from bench.workloads import torch_support as ts
 from bench.workloads.base import Workload, register
 

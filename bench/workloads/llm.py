@@ -15,7 +15,8 @@ import torch
 
 from bench.devices import Device
 from bench.errors import InvalidInput
-from bench.models import llama, roofline
+from bench.measure import roofline
+from bench.models import llama
 from bench.workloads import torch_support as ts
 from bench.workloads.base import Workload, register
 

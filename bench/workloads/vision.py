@@ -12,7 +12,8 @@ from typing import Any
 import torch
 
 from bench.devices import Device
-from bench.models import resnet, roofline
+from bench.measure import roofline
+from bench.models import resnet
 from bench.workloads import torch_support as ts
 from bench.workloads.base import Workload, register
 

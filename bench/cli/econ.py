@@ -1,7 +1,7 @@
 """`joulebench econ`: revenue per joule under a dated scenario, and the scenario flags.
 
 The flags that override one figure of a scenario are defined here once; `run` and `report`
-take them too (see bench.cli). Click commands only: parse, call bench.econ, print.
+take them too (bench.cli.run, bench.cli.report). Click commands only: parse, call bench.econ, print.
 """
 
 from __future__ import annotations
@@ -219,3 +219,6 @@ def econ_tco(
     scenario = _econ_scenario(scenario_name, flags)
     doc = ownership(scenario, power_w, capex_usd, card_name, years, footing, **flags)
     emit_json(doc) if as_json else click.echo(format_tco(doc))
+
+
+COMMANDS = [econ]

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Peak", "cpu_peak", "gpu_peak", "load_table", "parse_cpuinfo", "peak_for"]
 
-PEAKS_PATH = Path(__file__).resolve().parent.parent / "data" / "peaks.toml"
+PEAKS_PATH = Path(__file__).resolve().parent / "data" / "peaks.toml"
 
 
 @dataclass(frozen=True)

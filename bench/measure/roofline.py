@@ -6,7 +6,7 @@ Where the device has no peak figure, the value is None with the reason beside it
 
 from __future__ import annotations
 
-from bench.models.peaks import Peak, peak_for
+from bench.hardware import Peak, peak_for
 
 
 def _ratio(achieved: float, peak: float | None, what: str, reason: str) -> dict:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bench.measurement import (
+from bench.measure.records import (
     IDLE_BEFORE_VERIFY,
     Idle,
     Measurement,

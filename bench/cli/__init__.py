@@ -1,0 +1,73 @@
+"""The joulebench command line: click only (parse, call, print), one module per command group.
+
+Errors: every JoulebenchError and every usage error becomes one line on stderr and exit
+status 2, with nothing on stdout. Heavy modules (torch, cupy) are imported inside commands so
+that `joulebench mine` and `joulebench econ` start fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from bench import __version__
+from bench.errors import JoulebenchError
+
+
+class JoulebenchGroup(click.Group):
+    """A click group whose errors are one line on stderr and exit status 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            _fail(exc.format_message())
+        except JoulebenchError as exc:
+            _fail(str(exc))
+        except (KeyboardInterrupt, click.Abort):
+            click.echo("joulebench: interrupted; no result written", err=True)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _fail(message: str) -> None:
+    line = " ".join(str(message).split())  # one line, whatever the message held
+    click.echo(f"joulebench: error: {line}", err=True)
+    sys.exit(2)
+
+
+@click.group(cls=JoulebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="joulebench")
+@click.option("-v", "--verbose", count=True, help="Log to stderr (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """Measure what one joule earns on this machine: Bitcoin mining against AI inference."""
+    if verbose:
+        _log_to_stderr(logging.DEBUG if verbose > 1 else logging.INFO)
+
+
+def _log_to_stderr(level: int) -> None:
+    logger = logging.getLogger("bench")
+    if not any(getattr(h, "_joulebench", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler._joulebench = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="joulebench")
+
+
+def _register() -> None:
+    from bench.cli import econ, mine, report, run
+
+    for module in (mine, run, econ, report):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()

@@ -1,0 +1,70 @@
+"""`joulebench run` (measure, price, write, report) and `joulebench devices`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from bench.cli.econ import pop_overrides, scenario_overrides
+from bench.console import emit_json
+
+
+@click.command("devices")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def devices_cmd(as_json: bool) -> None:
+    """List the devices: id, name, kind and energy source (and why)."""
+    from bench.devices import discover
+
+    found = discover()
+    if as_json:
+        emit_json(found.to_dict())
+        return
+    for d in found.devices:
+        memory = f"{d.memory_bytes / 2**30:.0f} GiB" if d.memory_bytes else "memory unknown"
+        click.echo(f"{d.id:<8} {d.name} ({d.kind}, {memory})")
+        click.echo(f"{'':<8} energy: {d.energy_source}: {d.energy_note}")
+    if found.cuda_note:
+        click.echo(f"no GPU: {found.cuda_note}")
+
+
+@click.command("run")
+@click.option("--device", default=None, help="cpu, cuda:N or all (default: the best present).")
+@click.option("--quick", is_flag=True, help="Small sizes and short windows (CPU, CI).")
+@click.option("--workloads", default=None, help="Comma list (default: the whole suite).")
+@click.option("--scenario", default="late-2025", help="Market preset name or TOML file.")
+@scenario_overrides
+@click.option("--out", "out_dir", default="results", help="Folder for the result and report.")
+@click.option("--no-report", is_flag=True, help="Write the JSON result only, no HTML.")
+@click.option("--quiet", is_flag=True, help="No progress bars and no table.")
+@click.option("--set", "settings", multiple=True, help="Workload parameter: NAME.KEY=VALUE.")
+@click.option("--window-s", type=float, help="Seconds per measured window.")
+@click.option("--min-windows", type=int, help="Windows before the stopping rule applies.")
+@click.option("--max-windows", type=int, help="Most windows per workload.")
+@click.option("--timeout-s", type=float, help="Most seconds of windows per workload.")
+@click.option("--warmup-max-s", type=float, help="Most seconds of warm-up per workload.")
+def run_cmd(device, quick, workloads, scenario, out_dir, no_report, quiet, settings, **measure):
+    """Measure mining and inference on a device, price them, write result and report."""
+    from bench import runner
+    from bench.console import RunProgress
+    from bench.report import render_table
+
+    overrides = pop_overrides(measure)
+    plan = runner.plan_run(
+        device, workloads, quick, scenario, out_dir, not no_report, settings, measure, overrides
+    )
+    progress = RunProgress(enabled=not quiet)
+    try:
+        doc, json_path, html_path = runner.execute(plan, progress)
+    finally:
+        progress.close()
+    if not quiet:
+        click.echo(render_table(doc))
+        click.echo(f"result: {json_path}")
+        if html_path:
+            click.echo(f"report: {html_path}")
+    failed = [w for w in doc["warnings"] if "not measured" in w]
+    sys.exit(1 if failed else 0)
+
+
+COMMANDS = [run_cmd, devices_cmd]

@@ -1,0 +1,140 @@
+"""The versioned result document: build, validate against its schema, upgrade older versions.
+
+A result holds `format` ("joulebench-result"), `schema_version`, the `environment` of the run,
+the market `scenario` it was priced under, one entry per measured `workloads` item (the
+Measurement dict of docs/interfaces.md plus `device`, `economics` and `asic_references`) and
+the run's `warnings`. bench/data/result.schema.json describes the current version.
+
+Every format change adds a line to CHANGES, bumps SCHEMA_VERSION and adds a step to
+_UPGRADES, so that older files keep loading; tests/golden/ keeps one file per version.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections.abc import Callable, Iterable
+from importlib import resources
+from typing import Any
+
+from bench.errors import ResultError
+from bench.result.environment import _device_dict, utc_now
+
+log = logging.getLogger(__name__)
+
+FORMAT = "joulebench-result"
+SCHEMA_VERSION = 1
+CHANGES: list[tuple[int, str]] = [
+    (1, "first version: format, schema_version, environment, scenario, workloads, warnings"),
+]
+
+# _UPGRADES[n] turns a version-n document into a version-(n + 1) one.
+_UPGRADES: dict[int, Callable[[dict], dict]] = {}
+
+
+
+
+def workload_entry(
+    measurement: dict, device: Any, economics: dict, asic_references: list[dict] | None = None
+) -> dict:
+    """One `workloads` item: the Measurement dict plus device, economics and ASIC references."""
+    return {
+        **measurement,
+        "device": _device_dict(device),
+        "economics": economics,
+        "asic_references": list(asic_references or []),
+    }
+
+
+def build_result(
+    environment: dict,
+    scenario: Any,
+    workloads: Iterable[dict],
+    warnings: Iterable[str] = (),
+    ended_utc: str | None = None,
+) -> dict:
+    """Assemble a result document of the current schema version."""
+    env = {**environment, "ended_utc": ended_utc or environment.get("ended_utc") or utc_now()}
+    scen = scenario.to_dict() if hasattr(scenario, "to_dict") else dict(scenario)
+    return {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "environment": env,
+        "scenario": scen,
+        "workloads": list(workloads),
+        "warnings": list(warnings),
+    }
+
+
+def schema() -> dict:
+    """The JSON Schema (draft 2020-12) of the current result version."""
+    text = resources.files("bench").joinpath("data", "result.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def validate(doc: Any) -> None:
+    """Check a document against the schema; a mismatch is a ResultError naming where."""
+    try:
+        import jsonschema
+    except ImportError:  # jsonschema is a test extra; without it, check the outline only
+        log.debug("jsonschema not installed: checking the result outline only")
+        _check_outline(doc)
+        return
+    validator = jsonschema.Draft202012Validator(schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ResultError(
+            f"result does not match schema v{SCHEMA_VERSION} at {where}: {_short(error.message)}"
+        )
+
+
+def _short(text: str, limit: int = 160) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _check_outline(doc: Any) -> None:
+    if not isinstance(doc, dict):
+        raise ResultError("result is not a JSON object")
+    for key in schema()["required"]:
+        if key not in doc:
+            raise ResultError(f"result lacks the key {key!r}")
+    if not isinstance(doc["workloads"], list):
+        raise ResultError("result 'workloads' is not a list")
+
+
+
+def load_document(doc: Any, where: str = "result") -> dict:
+    """Check that a parsed document is a joulebench result, upgrade it and validate it."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ResultError(f"{where} is not a joulebench result (no format {FORMAT!r})")
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ResultError(f"{where} has an invalid schema_version {version!r}")
+    if version > SCHEMA_VERSION:
+        raise ResultError(
+            f"{where} has schema version {version}, newer than this joulebench reads "
+            f"({SCHEMA_VERSION}): upgrade joulebench"
+        )
+    doc = upgrade(doc)
+    try:
+        validate(doc)
+    except ResultError as exc:
+        raise ResultError(f"{where}: {exc}") from None
+    return doc
+
+
+def upgrade(doc: dict) -> dict:
+    """Bring a document of an older schema version to the current one; records where from."""
+    version = doc["schema_version"]
+    if version == SCHEMA_VERSION:
+        return doc
+    out = copy.deepcopy(doc)
+    for step in range(version, SCHEMA_VERSION):
+        out = _UPGRADES[step](out)
+        out["schema_version"] = step + 1
+    out["upgraded_from"] = version
+    log.info("result upgraded from schema version %d to %d", version, SCHEMA_VERSION)
+    return out
