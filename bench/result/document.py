@@ -33,8 +33,6 @@ CHANGES: list[tuple[int, str]] = [
 _UPGRADES: dict[int, Callable[[dict], dict]] = {}
 
 
-
-
 def workload_entry(
     measurement: dict, device: Any, economics: dict, asic_references: list[dict] | None = None
 ) -> dict:
@@ -103,7 +101,6 @@ def _check_outline(doc: Any) -> None:
             raise ResultError(f"result lacks the key {key!r}")
     if not isinstance(doc["workloads"], list):
         raise ResultError("result 'workloads' is not a list")
-
 
 
 def load_document(doc: Any, where: str = "result") -> dict:

@@ -36,8 +36,6 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-
-
 def package_version(dists: Iterable[str]) -> str:
     """The installed version of the first distribution found, else "absent"."""
     for dist in dists:
@@ -139,5 +137,3 @@ def collect_environment(devices: Iterable[Any], started_utc: str | None = None) 
         "started_utc": started_utc or utc_now(),
         "ended_utc": None,
     }
-
-

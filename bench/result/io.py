@@ -18,6 +18,7 @@ from bench.result.environment import utc_now
 
 log = logging.getLogger(__name__)
 
+
 def default_name(doc: dict) -> str:
     """A file name from the start time, host and devices: 20261129T011700Z-host-cuda0.json."""
     env = doc.get("environment", {})
@@ -100,5 +101,3 @@ def read_result(path: str | os.PathLike) -> dict:
     except json.JSONDecodeError as exc:
         raise ResultError(f"{source} is not JSON (line {exc.lineno}: {exc.msg})") from None
     return load_document(doc, str(source))
-
-
