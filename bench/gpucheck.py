@@ -221,20 +221,18 @@ def energy_run(args: argparse.Namespace, miner: Any, device: Any) -> dict:
 
 
 def sampler_cost(device: Any, seconds: float, hz: float = 50.0) -> dict:
-    """The power sampler's CPU time per wall second at `hz`, main thread asleep."""
-    from bench.telemetry import meter_for, overhead
+    """The power sampler's own CPU time per sample at `hz` (the sampler measures it), main
+    thread asleep for `seconds`."""
+    from bench.telemetry import meter_for
 
     meter = meter_for(device, hz=hz)
     if not hasattr(meter, "sampler"):
         return {"unmeasured": meter.note or "no NVML power sampler on this device", "hz": hz}
-    fraction, samples = overhead.sampler_cost(meter, seconds)
-    return {
-        "hz": hz,
-        "seconds": seconds,
-        "cpu_fraction": fraction,
-        "samples": samples,
-        "hz_achieved": samples / seconds,
-    }
+    meter.start()
+    time.sleep(seconds)
+    meter.stop()
+    cost = meter.sampler.cost()
+    return {**cost.to_dict(), "cpu_fraction": cost.core_fraction, "seconds": seconds}
 
 
 def report(doc: dict) -> None:

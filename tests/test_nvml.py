@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pynvml
 import pytest
@@ -187,16 +186,66 @@ def test_nvml_failure_gives_unmeasured_meter_with_reason():
     assert reading.energy_j is None and reading.source == "unmeasured"
 
 
-def test_sampler_thread_samples_at_its_rate():
-    readings = iter(range(10_000))
-    sampler = PowerSampler(lambda: float(next(readings)), hz=50.0)
+class Stepper:
+    """A pacing clock and sleep for the sampler's loop: sleeping moves the clock exactly."""
+
+    def __init__(self, stop_after: int, sampler_box: list) -> None:
+        self.now_s, self.sleeps, self.stop_after, self.box = 0.0, [], stop_after, sampler_box
+
+    def __call__(self) -> float:
+        return self.now_s
+
+    def sleep(self, delay_s: float) -> None:
+        self.sleeps.append(delay_s)
+        self.now_s += delay_s
+        if len(self.sleeps) >= self.stop_after:
+            self.box[0]._stop = True
+
+
+def test_sampler_loop_keeps_its_period_on_a_fake_clock():
+    """50 Hz: samples at exactly 0, 0.02, 0.04 ... s; a slow read is skipped, not made up."""
+    box: list = []
+    pace = Stepper(stop_after=6, sampler_box=box)
+    slow = iter([0.0, 0.0, 0.05, 0.0, 0.0, 0.0])  # the third read takes 50 ms
+
+    def read() -> float:
+        pace.now_s += next(slow)
+        return 100.0
+
+    sampler = PowerSampler(read, hz=50.0, clock=pace, pace_clock=pace, sleep=pace.sleep)
+    box.append(sampler)
+    sampler._loop()  # the thread's body, run here on the fake clock
+    assert sampler.trace().t_s == pytest.approx([0.0, 0.02, 0.09, 0.09, 0.11, 0.13])
+    assert pace.sleeps == pytest.approx([0.02, 0.02, 0.0, 0.02, 0.02, 0.02])
+
+
+def test_sampler_cost_is_its_own_cpu_time_per_sample():
+    cpu = FakeClock(0.0)
+    reads = iter([0.004, 0.002, 0.003])  # CPU seconds each read costs
+
+    def read() -> float:
+        cpu.advance(next(reads))
+        return 1.0
+
+    sampler = PowerSampler(read, hz=50.0, clock=FakeClock(0.0), cpu_clock=cpu)
+    assert sampler.cost().core_fraction is None  # no sample yet: unknown, not 0
+    for _ in range(3):
+        sampler.timed_sample()
+    cost = sampler.cost()
+    assert (cost.samples, cost.hz) == (3, 50.0)
+    assert cost.cpu_s == pytest.approx(0.009, abs=0, rel=1e-12)
+    assert cost.cpu_s_per_sample == pytest.approx(0.003, abs=0, rel=1e-12)
+    assert cost.core_fraction == pytest.approx(0.15, abs=0, rel=1e-12)  # 3 ms x 50 per second
+
+
+def test_sampler_thread_starts_and_stops():
+    sampler = PowerSampler(lambda: 1.0, hz=100.0)
     sampler.start()
-    time.sleep(0.3)
+    sampler.start()  # idempotent
+    assert sampler.running
     sampler.stop()
-    trace = sampler.trace()
-    assert 5 <= len(trace.t_s) <= 20  # ~15 at 50 Hz
-    assert list(trace.t_s) == sorted(trace.t_s)
-    assert trace.power_w[0] == 0.0
+    assert not sampler.running and sampler.count() >= 1
+    assert sampler.cost().samples == sampler.count()
 
 
 def test_sampler_rate_bounds():

@@ -310,6 +310,7 @@ class NvmlMeter(EnergyMeter):
             "default_sm_clock_mhz": self.gpu.default_sm_clock_mhz,
             "power_field": "instant" if self.gpu.has_instant else "average",
             "sampler_hz": round(1.0 / self.sampler.period_s, 3),
+            "sampler_cost": self.sampler.cost().to_dict(),
             "other_processes": self.gpu.other_processes(),
         }
 

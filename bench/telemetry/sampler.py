@@ -2,8 +2,11 @@
 
 The sampler calls a `read_power_w` function on a fixed period from a daemon thread and keeps
 every (monotonic time, watts) pair. `sample_once()` is the same step without the thread, so
-tests drive it with a fake clock. Integration is the trapezoidal rule, with the power at a
-window's edges interpolated linearly between the neighbouring samples.
+tests drive it with a fake clock. The thread also measures its own cost: the CPU time it
+spends per sample (`cost()`), read with the thread's own CPU clock around each sample, so no
+separate benchmark is needed to know what the meter takes from the work it measures.
+Integration is the trapezoidal rule, with the power at a window's edges interpolated linearly
+between the neighbouring samples.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bench.telemetry.meter import Clock, PowerTrace
 
@@ -20,6 +24,34 @@ log = logging.getLogger(__name__)
 
 MIN_HZ = 1.0
 MAX_HZ = 100.0
+
+
+@dataclass(frozen=True)
+class SamplerCost:
+    """What the sampling thread cost: its CPU seconds over the samples it took in its loop."""
+
+    hz: float
+    samples: int
+    cpu_s: float
+
+    @property
+    def cpu_s_per_sample(self) -> float | None:
+        return self.cpu_s / self.samples if self.samples else None
+
+    @property
+    def core_fraction(self) -> float | None:
+        """Share of one core the thread takes at its rate: CPU seconds per sample x samples/s."""
+        per = self.cpu_s_per_sample
+        return None if per is None else per * self.hz
+
+    def to_dict(self) -> dict:
+        return {
+            "hz": self.hz,
+            "samples": self.samples,
+            "cpu_s": self.cpu_s,
+            "cpu_s_per_sample": self.cpu_s_per_sample,
+            "core_fraction": self.core_fraction,
+        }
 
 
 class PowerSampler:
@@ -32,6 +64,9 @@ class PowerSampler:
         clock: Clock = time.monotonic,
         source: str = "",
         on_tick: Callable[[float], None] | None = None,
+        cpu_clock: Clock = time.thread_time,
+        pace_clock: Clock = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not MIN_HZ <= hz <= MAX_HZ:
             raise ValueError(f"sampler rate {hz} Hz outside {MIN_HZ}-{MAX_HZ} Hz")
@@ -45,6 +80,11 @@ class PowerSampler:
         self._lock = threading.Lock()
         self._stop = False
         self._thread: threading.Thread | None = None
+        self._cpu_clock = cpu_clock
+        self._pace_clock = pace_clock
+        self._sleep = sleep
+        self._cpu_s = 0.0
+        self._timed = 0
         self.errors = 0
 
     @property
@@ -85,18 +125,29 @@ class PowerSampler:
         self._thread.join(timeout=5 * self.period_s + 1.0)
         self._thread = None
 
+    def timed_sample(self) -> None:
+        """sample_once(), with the CPU time it took (the thread's own clock) added to cost()."""
+        c0 = self._cpu_clock()
+        self.sample_once()
+        self._cpu_s += self._cpu_clock() - c0
+        self._timed += 1
+
+    def cost(self) -> SamplerCost:
+        """The thread's CPU time per sample so far, and the share of a core at this rate."""
+        return SamplerCost(1.0 / self.period_s, self._timed, self._cpu_s)
+
     def _loop(self) -> None:
-        # Pace against real monotonic time (not the injected clock): a steady period, no drift.
-        # time.sleep costs less CPU per wake-up than Event.wait; stop() waits one period at most.
-        next_t = time.monotonic()
+        # Paced against real monotonic time (not the measuring clock): a steady period, no
+        # drift. time.sleep costs less CPU per wake-up than Event.wait; stop() waits one period.
+        pace, next_t = self._pace_clock, self._pace_clock()
         while not self._stop:
-            self.sample_once()
+            self.timed_sample()
             next_t += self.period_s
-            delay = next_t - time.monotonic()
+            delay = next_t - pace()
             if delay < 0:  # fell behind (a slow read): skip, do not burst
-                next_t = time.monotonic()
+                next_t = pace()
                 delay = 0.0
-            time.sleep(delay)
+            self._sleep(delay)
 
     def trace(self) -> PowerTrace:
         """A copy of every sample so far."""
