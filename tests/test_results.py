@@ -44,7 +44,8 @@ def test_built_documents_match_the_schema(make):
     doc = make()
     _validator().validate(doc)
     assert doc["format"] == "joulebench-result"
-    assert doc["schema_version"] == results.SCHEMA_VERSION == 1
+    assert doc["schema_version"] == results.SCHEMA_VERSION == 2
+    assert doc["status"] == {"state": "complete", "failed": [], "not_reached": []}
     assert doc["environment"]["ended_utc"] is not None
 
 
@@ -113,7 +114,7 @@ def test_kernel_hash_covers_names_and_bytes(tmp_path):
 
 def test_golden_v1_keeps_loading():
     doc = results.read_result(GOLDEN_V1)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2 and doc["upgraded_from"] == 1
     assert [w["workload"]["name"] for w in doc["workloads"]] == ["sha256d", "llm-decode"]
     assert doc["workloads"][0]["summary"]["units_per_s"]["median"] == 7.3e9
     assert doc["workloads"][1]["summary"]["j_per_unit"]["median"] == 0.25
@@ -122,17 +123,18 @@ def test_golden_v1_keeps_loading():
 
 
 def test_older_versions_are_upgraded_on_load(monkeypatch, tmp_path):
-    def v1_to_v2(doc: dict) -> dict:
-        doc["new_key"] = "added by v2"
+    def v2_to_v3(doc: dict) -> dict:
+        doc["new_key"] = "added by v3"
         return doc
 
-    monkeypatch.setattr(results.document, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(results.document, "_UPGRADES", {1: v1_to_v2})
+    monkeypatch.setattr(results.document, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(results.document, "_UPGRADES", {**results.document._UPGRADES, 2: v2_to_v3})
     original = GOLDEN_V1.read_text()
     doc = results.read_result(GOLDEN_V1)
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     assert doc["upgraded_from"] == 1
-    assert doc["new_key"] == "added by v2"
+    assert doc["new_key"] == "added by v3"
+    assert doc["status"]["state"] == "complete"  # the v1 -> v2 step ran on the way
     assert GOLDEN_V1.read_text() == original  # the file on disk is never rewritten
 
 

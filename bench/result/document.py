@@ -3,7 +3,9 @@
 A result holds `format` ("joulebench-result"), `schema_version`, the `environment` of the run,
 the market `scenario` it was priced under, one entry per measured `workloads` item (the
 Measurement dict of docs/interfaces.md plus `device`, `economics` and `asic_references`) and
-the run's `warnings`. bench/data/result.schema.json describes the current version.
+the run's `warnings` and, from version 2, its `status` (bench.result.status).
+bench/data/result.schema.json describes the current version. `load_document` reads a parsed
+document through bench.result.model.Result.from_dict, the one place documents are checked.
 
 Every format change adds a line to CHANGES, bumps SCHEMA_VERSION and adds a step to
 _UPGRADES, so that older files keep loading; tests/golden/ keeps one file per version.
@@ -20,17 +22,33 @@ from typing import Any
 
 from bench.errors import ResultError
 from bench.result.environment import _device_dict, utc_now
+from bench.result.status import Status
 
 log = logging.getLogger(__name__)
 
 FORMAT = "joulebench-result"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CHANGES: list[tuple[int, str]] = [
     (1, "first version: format, schema_version, environment, scenario, workloads, warnings"),
+    (
+        2,
+        'names what changed after v1 without a version bump: economics footing "package" '
+        "(CPU energy from RAPL, no host overhead); idle settled/seconds/span_s; rel_spread and "
+        "ci95_* null for one window. Adds the required top-level status {state: complete|"
+        "partial|interrupted, failed: [{workload, device, reason}], not_reached: [workload]}; "
+        "a v1 file's status is read from its 'not measured' warnings",
+    ),
 ]
 
+
+def _v1_to_v2(doc: dict) -> dict:
+    """v1 -> v2: the added keys were optional in v1, so only the status is new."""
+    doc["status"] = Status.from_warnings(doc.get("warnings") or []).to_dict()
+    return doc
+
+
 # _UPGRADES[n] turns a version-n document into a version-(n + 1) one.
-_UPGRADES: dict[int, Callable[[dict], dict]] = {}
+_UPGRADES: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
 
 
 def workload_entry(
@@ -51,8 +69,12 @@ def build_result(
     workloads: Iterable[dict],
     warnings: Iterable[str] = (),
     ended_utc: str | None = None,
+    status: Status | None = None,
 ) -> dict:
-    """Assemble a result document of the current schema version."""
+    """Assemble a result document of the current schema version. Without a status, it is read
+    from the warnings (as for a v1 file) until every caller passes one."""
+    warnings = list(warnings)
+    status = status if status is not None else Status.from_warnings(warnings)
     env = {**environment, "ended_utc": ended_utc or environment.get("ended_utc") or utc_now()}
     scen = scenario.to_dict() if hasattr(scenario, "to_dict") else dict(scenario)
     return {
@@ -61,7 +83,8 @@ def build_result(
         "environment": env,
         "scenario": scen,
         "workloads": list(workloads),
-        "warnings": list(warnings),
+        "warnings": warnings,
+        "status": status.to_dict(),
     }
 
 
@@ -103,8 +126,8 @@ def _check_outline(doc: Any) -> None:
         raise ResultError("result 'workloads' is not a list")
 
 
-def load_document(doc: Any, where: str = "result") -> dict:
-    """Check that a parsed document is a joulebench result, upgrade it and validate it."""
+def check_header(doc: Any, where: str = "result") -> int:
+    """The schema version of a document that says it is a joulebench result this code reads."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ResultError(f"{where} is not a joulebench result (no format {FORMAT!r})")
     version = doc.get("schema_version")
@@ -115,12 +138,14 @@ def load_document(doc: Any, where: str = "result") -> dict:
             f"{where} has schema version {version}, newer than this joulebench reads "
             f"({SCHEMA_VERSION}): upgrade joulebench"
         )
-    doc = upgrade(doc)
-    try:
-        validate(doc)
-    except ResultError as exc:
-        raise ResultError(f"{where}: {exc}") from None
-    return doc
+    return version
+
+
+def load_document(doc: Any, where: str = "result") -> dict:
+    """A parsed document checked, upgraded and validated (as Result.from_dict), as a dict."""
+    from bench.result.model import Result
+
+    return Result.from_dict(doc, where).to_dict()
 
 
 def upgrade(doc: dict) -> dict:
