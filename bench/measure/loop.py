@@ -27,8 +27,6 @@ from bench.measure.records import (
     Measurement,
     Warmup,
     Window,
-    build_warnings,
-    peak_warnings,
 )
 from bench.stats import summarize, within_bound
 from bench.telemetry.meter import EnergyMeter, EnergyReading, PowerTrace
@@ -245,7 +243,7 @@ def run_windows(
         meter.begin_window()
         units, elapsed_s = _run_for(workload, config.clock, config.window_s)
         reading = meter.end_window()
-        windows.append(Window.of(units, elapsed_s, reading, idle.power_w, origin_s))
+        windows.append(Window(elapsed_s, units, reading, idle.power_w, origin_s))
         if progress:
             progress("windows", len(windows), config.max_windows)
         stopped_by = stop_reason(windows, config, config.clock() - t_start)
@@ -279,7 +277,7 @@ def measure_workload(
         context = meter.context()
     finally:
         meter.stop()
-    m = Measurement(
+    return Measurement(
         workload=workload.describe(),
         unit=workload.unit,
         verified=True,
@@ -292,10 +290,8 @@ def measure_workload(
         stopped_by=stopped_by,
         config=config.to_dict(),
         context=context,
+        roofline_of=workload.roofline,
     )
-    m.roofline = workload.roofline(m.rate_median()) if m.rate_median() else {}
-    m.warnings = build_warnings(m, config) + peak_warnings(m)
-    return m
 
 
 def run_workload(

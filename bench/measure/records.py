@@ -1,13 +1,17 @@
 """The Measurement and its parts (idle, warm-up, windows) as data, and the warnings it earns.
 
-Windows are the raw samples; `Measurement.summary()` computes statistics from them each time
-(bench.stats), nothing else is stored in their place. `to_dict()` gives the shape agreed in
-docs/interfaces.md.
+Windows are the raw samples; `Measurement.summary()` computes the statistics from them once
+(bench.stats; cached on the frozen record), nothing else is stored in their place. A Measurement
+is complete when constructed: its roofline (from the workload's `roofline_of(median rate)`) and
+every warning it earns are computed in `__post_init__`, never assigned afterwards. `to_dict()`
+gives the shape agreed in docs/interfaces.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import InitVar, dataclass, field
+from functools import cached_property
 from typing import Any
 
 from bench.stats import Stat, Unmeasured, summarize
@@ -68,10 +72,6 @@ class Window:
     idle_power_w: float | None = None
     origin_s: float = 0.0  # the meter-clock time that t_begin_s/t_end_s are relative to
 
-    @classmethod
-    def of(cls, units: float, elapsed_s: float, reading: EnergyReading, idle_w, origin_s=0.0):
-        return cls(elapsed_s, units, reading, idle_w, origin_s)
-
     @property
     def units_per_s(self) -> float:
         return self.units / self.elapsed_s if self.elapsed_s > 0 else 0.0
@@ -124,9 +124,15 @@ class Window:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class Measurement:
-    """Everything measured for one workload on one device."""
+    """Everything measured for one workload on one device, complete once constructed.
+
+    `roofline` is the workload's roofline at the median rate: given, or computed from
+    `roofline_of(median units_per_s)`; MFU/MBU above 1 add their warnings to it. `warnings`
+    is computed from the measurement and the limits in `config` (window_s, min_windows,
+    rel_spread_bound, where present).
+    """
 
     workload: dict
     unit: str
@@ -140,8 +146,20 @@ class Measurement:
     stopped_by: str
     config: dict = field(default_factory=dict)
     context: dict = field(default_factory=dict)
-    roofline: dict = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    roofline: Mapping[str, Any] = field(default_factory=dict)
+    roofline_of: InitVar[Callable[[float], dict] | None] = None
+    warnings: tuple[str, ...] = field(init=False, default=())
+
+    def __post_init__(self, roofline_of: Callable[[float], dict] | None) -> None:
+        roof = dict(self.roofline)
+        rate = self.rate_median()
+        if roofline_of is not None and not roof:
+            roof = dict(roofline_of(rate)) if rate else {}
+        peaks = _peak_warnings(roof, self.summary()["units_per_s"])
+        if peaks:
+            roof["warnings"] = list(dict.fromkeys([*roof.get("warnings", []), *peaks]))
+        object.__setattr__(self, "roofline", roof)
+        object.__setattr__(self, "warnings", tuple(dict.fromkeys(build_warnings(self) + peaks)))
 
     @property
     def energy_source(self) -> str:
@@ -159,7 +177,11 @@ class Measurement:
         return f"energy unmeasured: {self.energy_note}"
 
     def summary(self) -> dict[str, Stat | Unmeasured]:
-        """Statistics over the windows, computed now from the windows."""
+        """Statistics over the windows (computed once; a copy of the mapping)."""
+        return dict(self._summary)
+
+    @cached_property
+    def _summary(self) -> dict[str, Stat | Unmeasured]:
         w = self.windows
         idle_reason = f"idle power unmeasured: {self.idle.reason}"
         return {
@@ -190,7 +212,7 @@ class Measurement:
             "energy_source": self.energy_source,
             "energy_note": self.energy_note,
             "power_trace": self.power_trace.to_dict(origin_s=0.0),
-            "roofline": self.roofline,
+            "roofline": dict(self.roofline),
             "stopped_by": self.stopped_by,
             "warnings": list(self.warnings),
             "config": self.config,
@@ -241,8 +263,10 @@ def _throttle_warning(m: Measurement) -> list[str]:
     return [f"{len(hot)} of {len(m.windows)} windows ran throttled ({why}): flagged; {advice}"]
 
 
-def build_warnings(m: Measurement, config: Any) -> list[str]:
-    """Every warning the measurement earns, each saying what to do; no duplicates."""
+def build_warnings(m: Measurement) -> list[str]:
+    """Every warning the measurement earns, each saying what to do; no duplicates. The limits
+    come from m.config (MeasureConfig.to_dict()); a limit it lacks is not checked."""
+    config = m.config
     out: list[str] = []
     if m.energy_source == UNMEASURED:
         out.append(f"{m._reason()}; per-joule figures are absent, not zero")
@@ -253,9 +277,10 @@ def build_warnings(m: Measurement, config: Any) -> list[str]:
         out += w.reading.warnings
         if w.units <= 0:
             out.append("a window completed no work: lengthen window_s or check the workload")
-    if m.energy_source.startswith("nvml") and config.window_s < GPU_MIN_WINDOW_S:
+    window_s = config.get("window_s")
+    if m.energy_source.startswith("nvml") and window_s is not None and window_s < GPU_MIN_WINDOW_S:
         out.append(
-            f"{config.window_s:g} s windows on a GPU: power sensors average over about 1 s and "
+            f"{window_s:g} s windows on a GPU: power sensors average over about 1 s and "
             f"sample part of the time; use windows of at least {GPU_MIN_WINDOW_S:g} s"
         )
     if not m.warmup.settled:
@@ -263,8 +288,10 @@ def build_warnings(m: Measurement, config: Any) -> list[str]:
             f"warm-up did not settle in {m.warmup.seconds:.1f} s: early windows may run cold; "
             "allow a longer warm-up"
         )
-    out += _min_windows_warning(m, config.min_windows)
-    out += _spread_warning(m, config.rel_spread_bound)
+    if "min_windows" in config:
+        out += _min_windows_warning(m, config["min_windows"])
+    if "rel_spread_bound" in config:
+        out += _spread_warning(m, config["rel_spread_bound"])
     out += _throttle_warning(m)
     others = m.context.get("other_processes") or []
     if others:
@@ -277,10 +304,13 @@ def build_warnings(m: Measurement, config: Any) -> list[str]:
 
 
 def peak_warnings(m: Measurement) -> list[str]:
+    """The warnings of an MFU or MBU above 1 in m's roofline (also in m.roofline["warnings"])."""
+    return _peak_warnings(m.roofline, m.summary()["units_per_s"])
+
+
+def _peak_warnings(roof: Mapping[str, Any], rate: Stat | Unmeasured) -> list[str]:
     """MFU or MBU above 1 (at the median, or in the fastest window) means the peak figure is
-    too low; the warning goes into the roofline dict and the measurement's warnings."""
-    roof = m.roofline
-    rate = m.summary()["units_per_s"]
+    too low; pure: the caller puts the warnings where they belong."""
     if not roof or not isinstance(rate, Stat) or rate.median <= 0:
         return []
     fastest = rate.max / rate.median
@@ -295,6 +325,4 @@ def peak_warnings(m: Measurement) -> list[str]:
             f"window) is above 1: peak figure too low (the {peak.get('kind', 'unknown')} peak "
             f"of {peak.get('device', 'this device')}); read {label} as relative only"
         )
-    if out:
-        roof["warnings"] = list(dict.fromkeys([*roof.get("warnings", []), *out]))
     return out
