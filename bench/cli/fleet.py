@@ -1,0 +1,101 @@
+"""`joulebench merge` (ranks' results -> one fleet document) and `joulebench slurm-script`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bench.console import emit_json
+
+
+def _figure(value: object, unit: str = "") -> str:
+    if isinstance(value, dict):
+        return f"unmeasured ({value.get('unmeasured', '?')})"
+    if isinstance(value, (int, float)):
+        return f"{value:.4g}{' ' + unit if unit else ''}"
+    return "n/a"
+
+
+def _summary_lines(fleet: dict, out: Path) -> list[str]:
+    lines = [f"notice: {n}" for n in fleet["notices"]]
+    nodes = ", ".join(f"{n} ({len(v['ranks'])} ranks)" for n, v in fleet["nodes"].items())
+    lines.append(
+        f"job {fleet['job_id']}: {len(fleet['ranks'])} of {fleet['world_size']} ranks on {nodes}"
+    )
+    for name, total in fleet["totals"].items():
+        unit = total["unit"]
+        lines.append(
+            f"{name}: {_figure(total['units_per_s'], unit + '/s')}, "
+            f"{_figure(total['power_w'], 'W')}, {_figure(total['energy_j'], 'J')}, "
+            f"{_figure(total['usd_per_day'], 'USD/day')}"
+        )
+        for card, spread in fleet["spread"][name].items():
+            j = spread["j_per_unit"]
+            if "median" in j:
+                far = j["outlier"]
+                rel = far["rel_from_median"]
+                lines.append(
+                    f"  {card}: J/{unit} median {j['median']:.4g} over {j['n']} card(s), "
+                    f"min {j['min']:.4g}, max {j['max']:.4g}; outlier rank {far['rank']} on "
+                    f"{far['node']} ({'n/a' if rel is None else f'{100 * rel:+.1f}%'})"
+                )
+    lines.append(f"fleet: {out}")
+    return lines
+
+
+@click.command("merge")
+@click.argument("folder")
+@click.option("--out", "out_file", default=None, help="Fleet document (default FOLDER/fleet.json).")
+@click.option("--allow-mixed-jobs", is_flag=True, help="Merge results of different job ids.")
+@click.option("--allow-mixed-scenarios", is_flag=True, help="Merge results of different scenarios.")
+@click.option("--allow-mixed-schemas", is_flag=True, help="Merge results of different versions.")
+@click.option("--allow-missing", is_flag=True, help="Merge although ranks are missing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the fleet document.")
+def merge_cmd(folder, out_file, as_json, **allow) -> None:
+    """Join the ranks' results of one job (srun, torchrun, Kubernetes) into a fleet document."""
+    from bench.fleet import Allow, merge_folder, write_fleet
+
+    fleet = merge_folder(folder, Allow(**{k.removeprefix("allow_"): v for k, v in allow.items()}))
+    out = write_fleet(fleet, Path(out_file) if out_file else Path(folder) / "fleet.json")
+    if as_json:
+        emit_json(fleet)
+        return
+    click.echo("\n".join(_summary_lines(fleet, out)))
+
+
+@click.command(
+    "slurm-script",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@click.option("--nodes", type=int, required=True, help="Nodes to measure.")
+@click.option("--gpus-per-node", type=int, required=True, help="GPUs per node (0: the CPU).")
+@click.option("--tasks-per-node", type=int, default=None, help="CPU ranks per node (no GPUs).")
+@click.option("--time", "time_limit", default="01:00:00", show_default=True, help="Time limit.")
+@click.option("--job-name", default="joulebench", show_default=True, help="Slurm job name.")
+@click.option("--partition", default=None, help="Slurm partition.")
+@click.option("--out-root", default="results", show_default=True, help="Parent of the job folder.")
+@click.pass_context
+def slurm_script_cmd(
+    ctx, nodes, gpus_per_node, tasks_per_node, time_limit, job_name, partition, out_root
+) -> None:
+    """Print an sbatch script: one rank per GPU on N nodes, then the merge. Other options
+    are `joulebench run` options, passed to every rank (checked here)."""
+    from bench.cli.run import run_cmd
+    from bench.fleet.slurm import SlurmJob, sbatch_script
+
+    job = SlurmJob(
+        nodes,
+        gpus_per_node,
+        tuple(ctx.args),
+        tasks_per_node,
+        time_limit,
+        job_name,
+        partition,
+        out_root,
+    )
+    run_cmd.make_context("run", [*ctx.args], resilient_parsing=False)  # bad run option: exit 2
+    click.echo(sbatch_script(job), nl=False)
+
+
+COMMANDS = [merge_cmd, slurm_script_cmd]

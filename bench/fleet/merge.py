@@ -1,0 +1,152 @@
+"""`joulebench merge`: read the ranks' result files of one job and check they belong together.
+
+Every `*.json` file of the folder (hidden temporary files aside, fleet documents skipped) must
+be a joulebench result with a rank record. The ranks must share one job id, one world size,
+one scenario and one schema version (each mix refused unless allowed), no rank may appear
+twice, and every rank of 0..world size - 1 must be present (missing ones are named, and
+refused unless allowed). Any problem is one-line InvalidInput/ResultError: nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import result as results
+from bench.errors import InvalidInput
+from bench.fleet.document import FLEET_FORMAT, build_fleet
+from bench.fleet.rank import Rank
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Allow:
+    """Which mixes merge accepts (all refused by default)."""
+
+    mixed_jobs: bool = False
+    mixed_scenarios: bool = False
+    mixed_schemas: bool = False
+    missing: bool = False
+
+
+@dataclass(frozen=True)
+class RankResult:
+    """One rank's result document, where it came from and its parsed rank record."""
+
+    path: Path
+    rank: Rank
+    doc: dict
+
+
+def _read_raw_format(path: Path) -> str | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return data.get("format") if isinstance(data, dict) else None
+
+
+def read_ranks(folder: str | Path) -> list[RankResult]:
+    """Every rank result of a folder, by rank; InvalidInput for a folder without any."""
+    where = Path(folder)
+    if not where.is_dir():
+        raise InvalidInput(f"merge: {where} is not a folder")
+    paths = sorted(p for p in where.glob("*.json") if not p.name.startswith("."))
+    found = []
+    for path in paths:
+        if _read_raw_format(path) == FLEET_FORMAT:
+            log.info("merge: skipping fleet document %s", path)
+            continue
+        doc = results.read_result(path)  # ResultError (one line) for a truncated file
+        if "rank" not in doc:
+            raise InvalidInput(
+                f"merge: {path.name} has no rank record (not written by `joulebench run` "
+                "under srun, torchrun, a Kubernetes Indexed Job or --device all)"
+            )
+        found.append(RankResult(path, Rank.from_dict(doc["rank"], path.name), doc))
+    if not found:
+        raise InvalidInput(f"merge: no rank results (*.json) in {where}")
+    return sorted(found, key=lambda r: (r.rank.job_id, r.rank.rank))
+
+
+def _one(values: dict[str, str], what: str, allowed: bool, flag: str) -> list[str]:
+    """A notice when the files disagree on `what`; InvalidInput unless the mix is allowed."""
+    if len(set(values.values())) <= 1:
+        return []
+    by_value: dict[str, list[str]] = {}
+    for name, value in values.items():
+        by_value.setdefault(value, []).append(name)
+    listed = "; ".join(f"{v}: {', '.join(names[:3])}" for v, names in by_value.items())
+    if not allowed:
+        raise InvalidInput(f"merge: the files differ in {what} ({listed}); pass {flag} to merge")
+    return [f"merged files that differ in {what} ({listed})"]
+
+
+def check_ranks(ranks: list[RankResult], allow: Allow = Allow()) -> list[str]:
+    """Refuse mixes and gaps; returns the notices of the mixes that were allowed."""
+    names = {r.path.name: r for r in ranks}
+    notices = _one(
+        {n: r.rank.job_id for n, r in names.items()},
+        "job id",
+        allow.mixed_jobs,
+        "--allow-mixed-jobs",
+    )
+    scen = {n: json.dumps(r.doc.get("scenario"), sort_keys=True) for n, r in names.items()}
+    notices += _one(scen, "scenario", allow.mixed_scenarios, "--allow-mixed-scenarios")
+    versions = {
+        n: str(r.doc.get("upgraded_from", r.doc["schema_version"])) for n, r in names.items()
+    }
+    notices += _one(versions, "schema version", allow.mixed_schemas, "--allow-mixed-schemas")
+    if allow.mixed_jobs:
+        return notices  # ranks of different jobs are not one world: no rank arithmetic
+    worlds = {r.rank.world_size for r in ranks}
+    if len(worlds) > 1:
+        raise InvalidInput(f"merge: the ranks disagree on the world size ({sorted(worlds)})")
+    world = worlds.pop()
+    seen: dict[int, str] = {}
+    for r in ranks:
+        if r.rank.rank in seen:
+            raise InvalidInput(
+                f"merge: rank {r.rank.rank} appears twice ({seen[r.rank.rank]}, {r.path.name})"
+            )
+        seen[r.rank.rank] = r.path.name
+    missing = [i for i in range(world) if i not in seen]
+    if missing and not allow.missing:
+        raise InvalidInput(
+            f"merge: missing rank(s) {_ranges(missing)} of world size {world}; "
+            "pass --allow-missing to merge the others"
+        )
+    if missing:
+        notices.append(f"missing rank(s) {_ranges(missing)} of world size {world}")
+    return notices
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] -> "1-3, 7"."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def merge_folder(folder: str | Path, allow: Allow = Allow()) -> dict:
+    """The fleet document of the rank results in a folder (checked; nothing written)."""
+    ranks = read_ranks(folder)
+    notices = check_ranks(ranks, allow)
+    return build_fleet(
+        [(r.path.name, r.rank, r.doc) for r in ranks],
+        notices,
+        missing=_missing(ranks) if not allow.mixed_jobs else [],
+    )
+
+
+def _missing(ranks: list[RankResult]) -> list[int]:
+    world = ranks[0].rank.world_size
+    present = {r.rank.rank for r in ranks}
+    return [i for i in range(world) if i not in present]
