@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import os
@@ -16,6 +17,10 @@ from result_fixtures import cpu_doc, gpu_doc
 from bench import result as results
 from bench.devices import Device
 from bench.errors import ResultError
+from bench.result import check
+from bench.result.model import Result, load_result
+from bench.result.status import Failure, Status
+from bench.stats import Unmeasured
 
 GOLDEN_V1 = Path(__file__).parent / "golden" / "result-v1.json"
 
@@ -298,3 +303,204 @@ def test_one_window_stat_and_idle_timing_match_the_schema():
     _validator().validate(doc)
     entry["summary"]["units_per_s"]["rel_spread"] = -0.1
     assert not _validator().is_valid(doc)
+
+
+# --- the typed result: one place a document becomes an object -----------------------------
+
+GOLDEN_V2 = Path(__file__).parent / "golden" / "result-v2.json"
+
+
+def _golden(path: Path = GOLDEN_V2) -> dict:
+    return json.loads(path.read_text())
+
+
+def test_golden_v2_round_trips_exactly():
+    doc = _golden()
+    assert Result.from_dict(doc).to_dict() == doc
+
+
+def test_golden_v1_upgrades_to_v2_with_exactly_the_new_fields():
+    v1 = _golden(GOLDEN_V1)
+    upgraded = Result.from_dict(v1, "v1").to_dict()
+    expected = {
+        **v1,
+        "schema_version": 2,
+        "upgraded_from": 1,
+        "status": {"state": "complete", "failed": [], "not_reached": []},
+    }
+    assert upgraded == expected
+    assert Result.from_dict(upgraded).to_dict() == upgraded  # and round trips after upgrade
+    assert v1["schema_version"] == 1 and "status" not in v1  # the input is not edited
+
+
+def test_a_v1_file_with_a_failed_workload_upgrades_to_a_partial_status():
+    v1 = _golden(GOLDEN_V1)
+    v1["warnings"] = [
+        "cuda:0: power limit 700 W, no throttling seen",
+        "bert on cuda:0 not measured: VerificationFailed: logits differ by 0.3",
+        "cuda:1: measuring process failed (status 1)",
+    ]
+    status = Result.from_dict(v1).status
+    assert status == Status(
+        "partial",
+        (
+            Failure("bert", "cuda:0", "VerificationFailed: logits differ by 0.3"),
+            Failure("*", "cuda:1", "measuring process failed (status 1)"),
+        ),
+    )
+    assert not status.complete
+
+
+def test_statistics_read_through_one_accessor():
+    result = Result.from_dict(_golden())
+    mining = result.entry("sha256d")
+    assert mining.median("units_per_s") == 7.3e9
+    # (max - min) / median of 7.29e9, 7.30e9, 7.31e9, in percent
+    assert mining.spread_pct("units_per_s") == pytest.approx(0.02e9 / 7.3e9 * 100, rel=1e-12)
+    assert mining.stat("power_w").n == 3 and mining.device.id == "cuda:0"
+    cpu = result.entry("llm-decode", device="cpu")
+    assert cpu.median("units_per_s") == 35.0
+    assert cpu.spread_pct("units_per_s") is None  # one window: no spread, not 0
+    assert cpu.economics.basis == "per-token"
+    # 35 token/s sold at 0.065 USD per million tokens, drawing 50 W: USD per joule
+    assert cpu.economics.value("usd_per_j") == pytest.approx(35 * 0.065e-6 / 50, rel=1e-12, abs=0)
+    assert cpu.measurement.idle.settled is True and cpu.measurement.idle.span_s == 3.0
+    assert cpu.measurement.warmup.rates_per_s == (33.0, 35.0)
+    assert result.devices == ("cuda:0", "cpu")
+    assert result.status.failed[0].workload == "resnet50"
+
+
+def test_unmeasured_energy_reads_as_unmeasured_with_its_reason():
+    entry = Result.from_dict(cpu_doc()).workloads[0]
+    power = entry.stat("power_w")
+    assert isinstance(power, Unmeasured) and "RAPL not readable" in power.reason
+    assert entry.median("power_w") is None and entry.spread_pct("j_per_unit") is None
+    assert entry.median("no_such_figure") is None
+    assert entry.economics.basis == "unmeasured" and entry.economics.value("usd_per_j") is None
+
+
+def test_a_result_is_frozen():
+    result = Result.from_dict(_golden())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.warnings = ()
+    with pytest.raises(TypeError):
+        result.workloads[0].workload["name"] = "other"  # read-only mapping
+
+
+def _set(doc: dict, path: tuple, value) -> dict:
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    if value is _DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return doc
+
+
+_DELETE = object()
+_W0 = ("workloads", 0)
+
+MALFORMED = [
+    # (where, value, a fragment the one-line message must hold)
+    ((*_W0, "windows", 1, "energy_j"), float("nan"), "workloads/0/windows/1/energy_j"),
+    ((*_W0, "summary", "power_w", "median"), float("inf"), "workloads/0/summary/power_w/median"),
+    ((*_W0, "power_trace", "t_s"), [0.0, 0.5], "workloads/0/power_trace"),
+    ((*_W0, "power_trace", "power_w", 2), -5.0, "workloads/0/power_trace"),
+    ((*_W0, "windows", 0, "units"), -1.0, "workloads/0/windows/0/units"),
+    ((*_W0, "windows", 0, "energy_j"), -3.0, "workloads/0/windows/0/energy_j"),
+    ((*_W0, "windows", 0, "elapsed_s"), 0.0, "workloads/0/windows/0/elapsed_s"),
+    ((*_W0, "windows", 0, "units"), "many", "workloads/0/windows/0/units"),
+    ((*_W0, "windows", 0, "units"), True, "workloads/0/windows/0/units"),
+    ((*_W0, "summary", "units_per_s"), _DELETE, "workloads/0/summary"),
+    ((*_W0, "summary", "units_per_s", "n"), 0, "workloads/0/summary/units_per_s/n"),
+    ((*_W0, "summary", "units_per_s", "rel_spread"), -0.1, "units_per_s/rel_spread"),
+    ((*_W0, "energy_source"), "guessed", "workloads/0/energy_source"),
+    ((*_W0, "device", "kind"), "tpu", "workloads/0/device"),
+    ((*_W0, "device"), _DELETE, "workloads/0"),
+    ((*_W0, "idle", "power_w"), -1.0, "workloads/0/idle"),
+    ((*_W0, "idle"), {"unmeasured": ""}, "workloads/0/idle"),
+    (("workloads",), {"0": {}}, "workloads"),
+    (("warnings", 0), 42, "warnings/0"),
+    (("status", "state"), "done", "status"),
+    (("status",), _DELETE, "status"),
+    (("status", "failed", 0, "reason"), "", "status/failed/0/reason"),
+    (("scenario",), [], "scenario"),
+]
+
+
+@pytest.mark.parametrize("with_schema", [True, False], ids=["schema", "typed-only"])
+@pytest.mark.parametrize("path, value, where", MALFORMED)
+def test_a_malformed_document_is_one_result_error_naming_where(
+    path, value, where, with_schema, monkeypatch
+):
+    if not with_schema:  # the typed reader alone must catch it (jsonschema is a test extra)
+        monkeypatch.setattr(results.document, "validate", results.document._check_outline)
+    doc = _set(_golden(), path, value)
+    with pytest.raises(ResultError) as exc_info:
+        Result.from_dict(doc, "bad.json")
+    message = _one_line_error(exc_info)
+    assert message.startswith("bad.json")
+    assert where in message
+
+
+def test_a_complete_status_listing_failures_is_refused():
+    doc = _golden()
+    doc["status"]["state"] = "complete"
+    with pytest.raises(ResultError) as exc_info:
+        Result.from_dict(doc, "x.json")
+    assert "complete run lists failed" in _one_line_error(exc_info)
+
+
+def test_a_median_outside_its_range_is_refused():
+    doc = _set(_golden(), (*_W0, "summary", "power_w", "median"), 900.0)  # max is 651
+    with pytest.raises(ResultError) as exc_info:
+        Result.from_dict(doc)
+    assert "outside [min 649, max 651]" in _one_line_error(exc_info)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_crafted_non_finite_file_is_refused_with_one_error(tmp_path, constant):
+    text = GOLDEN_V2.read_text().replace('"energy_j": 3250.0', f'"energy_j": {constant}', 1)
+    assert constant in text
+    path = _write(tmp_path, text)
+    with pytest.raises(ResultError) as exc_info:
+        results.read_result(path)
+    _one_line_error(exc_info)
+    with pytest.raises(ResultError) as exc_info:
+        load_result(path)
+    _one_line_error(exc_info)
+    # and the same document already parsed (json.loads accepts NaN) is refused by from_dict
+    with pytest.raises(ResultError) as exc_info:
+        Result.from_dict(json.loads(text), "crafted.json")
+    assert "workloads/0/windows/2/energy_j" in _one_line_error(exc_info)
+
+
+def test_a_mismatched_power_trace_file_is_refused(tmp_path):
+    doc = _golden()
+    doc["workloads"][1]["power_trace"]["power_w"].pop()
+    with pytest.raises(ResultError) as exc_info:
+        load_result(_write(tmp_path, json.dumps(doc)))
+    message = _one_line_error(exc_info)
+    assert "workloads/1/power_trace" in message
+    with pytest.raises(ResultError) as exc_info:  # the typed reader alone says it plainly
+        Result._read(check.Node(doc))
+    assert "t_s has 8 samples but power_w has 7" in _one_line_error(exc_info)
+
+
+def test_load_result_reads_the_committed_v1_reference_result():
+    path = Path(__file__).parent.parent / "results" / "20261129T022822Z-vm-cpu.json"
+    result = load_result(path)
+    assert result.upgraded_from == 1 and result.status.complete
+    assert [e.device.id for e in result.workloads] == ["cpu"] * len(result.workloads)
+    assert all(isinstance(e.stat("power_w"), Unmeasured) for e in result.workloads)
+    raw = json.loads(path.read_text())["workloads"][0]["summary"]["units_per_s"]["median"]
+    assert result.workloads[0].median("units_per_s") == raw
+
+
+def test_built_documents_read_back_as_results():
+    doc = gpu_doc()
+    result = Result.from_dict(doc)
+    assert result.to_dict() == doc
+    assert result.scenario_name == "test-scenario"
+    assert result.entry("llm-decode").economics.value("usd_per_j") == 2.4e-7
