@@ -87,6 +87,28 @@ def gpu_setup():
     return clock, gpu, meter
 
 
+def test_idle_power_comes_from_the_trace_not_the_counter_steps():
+    """A counter that moves every 0.7 s reads 42 W or 84 W over 1 s chunks of a steady 60 W
+    board (0.7 or 1.4 s of energy), which never settles; the trace reads 60 W."""
+    clock = FakeClock(0.0)
+    gpu = FakeGpu(power_w=lambda t: IDLE_W, counter_period_s=0.7)
+    meter = ManualMeter(NvmlGpu(FakeNvml([gpu], clock), 0), clock=clock)
+    m = measure_workload(Synthetic(clock, gpu), meter, config(clock, min_windows=1))
+    assert m.idle.power_w == pytest.approx(IDLE_W, rel=1e-12, abs=0)
+    assert m.idle.source == "power-trace" and m.idle.settled and m.idle.seconds == 2.0
+
+
+def test_idle_measured_earlier_is_kept_and_windows_reach_the_caller_at_once():
+    clock, gpu, meter = gpu_setup()
+    given = Idle(55.0, "power-trace", measured="before the kernel sweep")
+    seen = []
+    m = measure_workload(
+        Synthetic(clock, gpu), meter, config(clock), idle=given, on_window=seen.append
+    )
+    assert m.idle is given and seen == list(m.windows)
+    assert m.windows[0].above_idle_energy_j == (BUSY_W - 55.0) * 5.0
+
+
 def test_steady_workload_exact_figures():
     clock, gpu, meter = gpu_setup()
     calls = []
@@ -104,7 +126,7 @@ def test_steady_workload_exact_figures():
     assert s["above_idle_j_per_unit"]["median"] == pytest.approx(1000.0 / 320_000)
     assert d["idle"] == {
         "power_w": IDLE_W,
-        "source": "nvml-counter",
+        "source": "power-trace",  # the sampled trace, not the counter's steps
         "measured": "before verify",
         "settled": True,
         "seconds": 2.0,  # two 1 s chunks of a steady 60 W: settled at once

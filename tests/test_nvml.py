@@ -106,7 +106,7 @@ def test_sampled_window_without_trace_is_unmeasured_not_zero():
     assert "does not cover" in reading.reason
 
 
-def test_disagreement_over_ten_percent_warns():
+def test_disagreement_over_five_percent_warns():
     clock = FakeClock(0.0)
     meter = make_meter(FakeGpu(power_w=lambda t: 200.0, sensor_scale=1.2), clock)
     meter.begin_window()
@@ -251,3 +251,58 @@ def test_sampler_thread_starts_and_stops():
 def test_sampler_rate_bounds():
     with pytest.raises(ValueError):
         PowerSampler(lambda: 1.0, hz=500.0)
+
+
+# --- the counter's update period, aligned window edges, the cross-check's span ---------------
+
+
+def stepping_meter(period_s: float, power_w: float = 300.0, sensor_scale: float = 1.0):
+    """A meter on a fake GPU whose counter moves every period_s; sleeping moves the clock."""
+    clock = FakeClock(1000.0)
+    gpu = FakeGpu(power_w=lambda t: power_w, counter_period_s=period_s, sensor_scale=sensor_scale)
+    meter = open_meter(0, binding=FakeNvml([gpu], clock), hz=20.0, clock=clock, sleep=clock.advance)
+    return meter, clock
+
+
+def test_counter_period_is_measured_at_start():
+    meter, clock = stepping_meter(0.1)
+    meter.start()
+    meter.stop()
+    assert meter.counter_period_s == pytest.approx(0.1, abs=0.0015)  # to one poll
+    assert meter.aligns_edges and meter.context()["counter_period_s"] == meter.counter_period_s
+
+
+def test_a_counter_that_moves_at_every_read_is_not_waited_for():
+    clock = FakeClock(0.0)
+    meter = open_meter(0, binding=FakeNvml([FakeGpu()], clock), clock=clock, sleep=clock.advance)
+    meter.start()
+    meter.stop()
+    assert meter.counter_period_s == pytest.approx(0.001) and not meter.aligns_edges
+
+
+def test_aligned_edges_give_the_joules_between_two_updates():
+    """300 W, counter every 0.1 s: a window opened at 1000.03 s waits for 1000.1 s; 5 s of work
+    later (1005.1 s) the close waits for the update at 1005.2 s: 5.1 s, 1530 J, 300 W exactly,
+    where unaligned edges would read 1500 J over 5.0 s (the quantisation the alignment removes)."""
+    meter, clock = stepping_meter(0.1)
+    meter.counter_period_s = 0.1  # as start() measures it (tested above)
+    clock.advance(0.03)
+    meter.begin_window()
+    assert clock() == pytest.approx(1000.1, abs=0.0015)
+    clock.advance(5.0)
+    reading = meter.end_window()
+    assert reading.elapsed_s == pytest.approx(5.1, abs=0.002)
+    assert reading.energy_j == pytest.approx(reading.elapsed_s * 300.0, abs=0.6)  # 1 poll of 300 W
+    assert reading.power_avg_w == pytest.approx(300.0, rel=2e-3)
+
+
+def test_cross_check_only_on_windows_of_five_seconds():
+    meter, clock = stepping_meter(0.1, sensor_scale=1.2)  # the sensor reads 20 % high
+    meter.counter_period_s = 0.1
+    meter.begin_window()
+    sample_for(meter, clock, 2.0)
+    assert meter.end_window().warnings == ()  # 2 s: the 1 s sensor average dominates
+    meter.begin_window()
+    sample_for(meter, clock, 5.0)
+    reading = meter.end_window()
+    assert len(reading.warnings) == 1 and "differ by 20%" in reading.warnings[0]

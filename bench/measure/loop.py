@@ -4,7 +4,10 @@
 samples); its summary is computed from them by bench.stats. The caller owns setup() and
 teardown() (or uses `run_workload`). Order: idle power with the device context alive, before
 verify() (whose full forward pass would leave a GPU in its high-power state), in short chunks
-until the power settles, bounded in time -> verify -> warm-up until throughput (and
+until the power settles, bounded in time; each chunk's power is the meter's power trace
+integrated over it where the trace covers it (instant readings, not the counter's steps),
+else the meter's window; a caller that measured idle power earlier (before a sweep that
+heats the device) passes it in -> verify -> warm-up until throughput (and
 temperature, where known) settle, bounded in time -> windows of `window_s` each (steps until
 the time is up, then sync, then the clock) -> stop when the relative spread of throughput and
 of energy per unit are both under the bound, or at the timeout or the window limit. The
@@ -30,11 +33,21 @@ from bench.measure.records import (
 )
 from bench.stats import summarize, within_bound
 from bench.telemetry.meter import EnergyMeter, EnergyReading, PowerTrace
+from bench.telemetry.sampler import integrate, samples_in
 
 # progress(stage, done, total): stage "idle" and "warmup" count seconds, "windows" windows.
 ProgressFn = Callable[[str, float, float], None]
 
-__all__ = ["MeasureConfig", "Measurement", "measure_workload", "run_workload", "ProgressFn"]
+__all__ = [
+    "MeasureConfig",
+    "Measurement",
+    "measure_idle",
+    "measure_workload",
+    "run_for",
+    "run_workload",
+    "ProgressFn",
+]
+IDLE_FROM_TRACE = "power-trace"  # Idle.source when idle power came from the sampled trace
 
 
 @dataclass(frozen=True)
@@ -115,8 +128,9 @@ class MeasureConfig:
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
 
-def _run_for(workload: Any, clock: Callable[[], float], duration_s: float) -> tuple[float, float]:
-    """Steps until duration_s has passed, then sync: (units, elapsed seconds after sync)."""
+def run_for(workload: Any, clock: Callable[[], float], duration_s: float) -> tuple[float, float]:
+    """The harness's one timing loop: steps until duration_s has passed, then sync;
+    (units, elapsed seconds after sync)."""
     t0 = clock()
     units = 0.0
     while clock() - t0 < duration_s:
@@ -144,7 +158,7 @@ def measure_idle(meter: EnergyMeter, config: MeasureConfig, progress: ProgressFn
     while True:
         meter.begin_window()
         config.sleep(chunk_s)
-        reading = meter.end_window()
+        reading = _from_trace(meter.end_window(), meter.trace())
         if reading.power_avg_w is None:
             reason = reading.reason or "idle window unmeasured"
             return Idle(reason=reason, warnings=reading.warnings, measured=IDLE_BEFORE_VERIFY)
@@ -156,6 +170,20 @@ def measure_idle(meter: EnergyMeter, config: MeasureConfig, progress: ProgressFn
             break
     if progress:
         progress("idle", spent_s, spent_s)
+    return _idle_of(last, spent_s, settled, config)
+
+
+def _from_trace(reading: EnergyReading, trace: PowerTrace) -> EnergyReading:
+    """The idle chunk's energy from the power trace where at least two samples fall inside it
+    (instant power, not the counter's steps), else the meter's reading as it is."""
+    t0, t1 = reading.t_begin_s, reading.t_end_s
+    energy_j = integrate(trace, t0, t1) if samples_in(trace, t0, t1) >= 2 else None
+    if energy_j is None or reading.energy_j is None:
+        return reading
+    return replace(reading, energy_j=energy_j, source=IDLE_FROM_TRACE)
+
+
+def _idle_of(last: list[EnergyReading], spent_s: float, settled: bool, config) -> Idle:
     energy_j = math.fsum(r.energy_j or 0.0 for r in last)
     span_s = math.fsum(r.elapsed_s for r in last)
     warnings = tuple(dict.fromkeys(w for r in last for w in r.warnings))
@@ -199,7 +227,7 @@ def warm_up(
     temps: list[float | None] = []
     total_units = total_s = 0.0
     while True:
-        units, elapsed = _run_for(workload, config.clock, config.warmup_chunk_s)
+        units, elapsed = run_for(workload, config.clock, config.warmup_chunk_s)
         total_units += units
         total_s += elapsed
         rates.append(units / elapsed if elapsed > 0 else 0.0)
@@ -235,15 +263,19 @@ def run_windows(
     idle: Idle,
     progress: ProgressFn | None,
     origin_s: float = 0.0,
+    on_window: Callable[[Window], None] | None = None,
 ) -> tuple[list[Window], str]:
-    """Measured windows until the stopping rule says stop: (windows, stopped_by)."""
+    """Measured windows until the stopping rule says stop: (windows, stopped_by); on_window
+    sees each window as soon as it is measured (a caller that saves as it goes)."""
     windows: list[Window] = []
     t_start = config.clock()
     while True:
         meter.begin_window()
-        units, elapsed_s = _run_for(workload, config.clock, config.window_s)
+        units, elapsed_s = run_for(workload, config.clock, config.window_s)
         reading = meter.end_window()
         windows.append(Window(elapsed_s, units, reading, idle.power_w, origin_s))
+        if on_window:
+            on_window(windows[-1])
         if progress:
             progress("windows", len(windows), config.max_windows)
         stopped_by = stop_reason(windows, config, config.clock() - t_start)
@@ -262,18 +294,23 @@ def measure_workload(
     meter: EnergyMeter,
     config: MeasureConfig | None = None,
     progress: ProgressFn | None = None,
+    idle: Idle | None = None,
+    on_window: Callable[[Window], None] | None = None,
 ) -> Measurement:
-    """Measure idle power, verify, warm up and measure windows; the workload is set up."""
+    """Measure idle power (unless given), verify, warm up and measure windows; the workload is
+    set up."""
     config = config or MeasureConfig.for_device(workload.device)
     workload.sync()  # setup() may have left work queued: idle means nothing enqueued
     meter.start()
     try:
         origin = meter.now()
-        idle = measure_idle(meter, config, progress)
+        idle = idle or measure_idle(meter, config, progress)
         workload.verify()  # raises VerificationFailed: no window is measured for a wrong answer
         workload.sync()
         warmup = warm_up(workload, meter, config, progress)
-        windows, stopped_by = run_windows(workload, meter, config, idle, progress, origin)
+        windows, stopped_by = run_windows(
+            workload, meter, config, idle, progress, origin, on_window
+        )
         context = meter.context()
     finally:
         meter.stop()

@@ -7,6 +7,7 @@ exactly known joules. It is a test double: nothing in a measurement path constru
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,8 +62,10 @@ class FakeGpu:
     power_limit_mw: int = 700_000
     reasons_mask: int = 0
     processes: list = field(default_factory=list)
+    counter_period_s: float | None = None  # the counter moves only every so often (~0.1 s)
     energy_mj: float = 0.0
     last_t_s: float | None = None
+    counter_mj: float = 0.0  # what the counter shows: the energy at its last update
 
 
 class FakeNvml:
@@ -87,12 +90,25 @@ class FakeNvml:
     def _advance_energy(self, gpu: FakeGpu) -> None:
         # The counter integrates the power function exactly where it is piecewise linear
         # between reads (trapezoid on the read times), which is exact for constant or ramp power.
+        # A counter with an update period shows the energy at its last update tick.
         t = self.clock()
         with self._lock:
-            if gpu.last_t_s is not None and t > gpu.last_t_s:
-                p0, p1 = gpu.power_w(gpu.last_t_s), gpu.power_w(t)
-                gpu.energy_mj += (p0 + p1) / 2 * (t - gpu.last_t_s) * 1000.0
-            gpu.last_t_s = t if gpu.last_t_s is None else max(t, gpu.last_t_s)
+            period = gpu.counter_period_s
+            if period and gpu.last_t_s is not None:
+                tick = math.floor(t / period) * period
+                if tick > gpu.last_t_s:
+                    self._integrate(gpu, tick)
+                    gpu.counter_mj = gpu.energy_mj
+            self._integrate(gpu, t)
+            if not period:
+                gpu.counter_mj = gpu.energy_mj
+
+    @staticmethod
+    def _integrate(gpu: FakeGpu, t: float) -> None:
+        if gpu.last_t_s is not None and t > gpu.last_t_s:
+            p0, p1 = gpu.power_w(gpu.last_t_s), gpu.power_w(t)
+            gpu.energy_mj += (p0 + p1) / 2 * (t - gpu.last_t_s) * 1000.0
+        gpu.last_t_s = t if gpu.last_t_s is None else max(t, gpu.last_t_s)
 
     def nvmlInit(self) -> None:
         if self.init_error is not None:
@@ -128,7 +144,7 @@ class FakeNvml:
         if not gpu.has_counter:
             raise NVMLError(NVML_ERROR_NOT_SUPPORTED)
         self._advance_energy(gpu)
-        return int(round(gpu.energy_mj))
+        return int(round(gpu.counter_mj))
 
     def nvmlDeviceGetPowerUsage(self, handle: int) -> int:
         gpu = self._gpu(handle)

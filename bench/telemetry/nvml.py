@@ -7,13 +7,21 @@ pass a fake module. Energy comes from the cumulative counter
 (the instant field NVML_FI_DEV_POWER_INSTANT where the driver has it, else the averaged
 nvmlDeviceGetPowerUsage) for the trace and to cross-check the counter. Where the counter is
 not supported, energy is the integrated trace, labelled "nvml-sampled".
+
+The counter advances in steps (about every 100 ms on recent GPUs). `start()` measures that
+update period by polling the counter; where it is coarser than the polling, each window edge
+waits for the next update, so a window's joules are exactly those between two updates and
+carry no quantisation error. The counter is cross-checked against the trace only on windows
+of CROSS_CHECK_MIN_S or more, where the sensor's 1 s averaging no longer dominates.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import statistics
 import time
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -48,9 +56,13 @@ SLOWDOWN_REASONS = frozenset(
     | {"hw_power_brake_slowdown"}
 )
 THROTTLE_CLOCK_FRACTION = 0.75  # nvbench: SM clock under 75 % of default means throttled
-CROSS_CHECK_TOLERANCE = 0.10
-CROSS_CHECK_MIN_S = 1.0
+CROSS_CHECK_TOLERANCE = 0.05
+CROSS_CHECK_MIN_S = 5.0
 HEALTH_PERIOD_S = 1.0
+EDGE_SLACK_S = 0.001  # a 5 s window may read 4.999 s on a clock summed in steps
+COUNTER_POLL_S = 0.001  # how often the counter is read while waiting for it to move
+COUNTER_PROBE_S = 0.8  # most seconds spent measuring the counter's update period at start
+COUNTER_PROBE_CHANGES = 6  # updates seen before the period is taken (5 intervals)
 
 
 def decode_reasons(mask: int) -> tuple[str, ...]:
@@ -185,6 +197,28 @@ class NvmlGpu:
         return list(seen.values())
 
 
+def counter_period(
+    read_mj: Callable[[], int],
+    clock: Clock,
+    sleep: Callable[[float], None],
+    probe_s: float = COUNTER_PROBE_S,
+    poll_s: float = COUNTER_POLL_S,
+) -> float | None:
+    """The energy counter's update period: the median interval between the changes seen while
+    polling every poll_s for at most probe_s; None where it changed fewer than three times."""
+    changes: list[float] = []
+    last, t_stop = read_mj(), clock() + probe_s
+    while clock() < t_stop and len(changes) < COUNTER_PROBE_CHANGES:
+        sleep(poll_s)
+        value = read_mj()
+        if value != last:
+            changes.append(clock())
+            last = value
+    if len(changes) < 3:
+        return None
+    return statistics.median(b - a for a, b in zip(changes, changes[1:], strict=False))
+
+
 def merge_health(samples: list[Health]) -> Health:
     """The worst state seen over a window: lowest SM clock, highest temperature, every reason."""
     if not samples:
@@ -208,9 +242,18 @@ def merge_health(samples: list[Health]) -> Health:
 class NvmlMeter(EnergyMeter):
     """Energy windows on one GPU: the counter where supported, else the integrated trace."""
 
-    def __init__(self, gpu: NvmlGpu, hz: float = 20.0, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        gpu: NvmlGpu,
+        hz: float = 20.0,
+        clock: Clock = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.gpu = gpu
         self._clock = clock
+        self._sleep = sleep
+        self.counter_period_s: float | None = None  # measured by start()
+        self._probed = False
         self.source = "nvml-counter" if gpu.has_counter else "nvml-sampled"
         field = "instant power field" if gpu.has_instant else "averaged power reading"
         self.note = (
@@ -232,6 +275,13 @@ class NvmlMeter(EnergyMeter):
             self._health.append((t_s, self.gpu.health()))
 
     def start(self) -> None:
+        """Measure the counter's update period (once), then start the power sampler."""
+        if not self._probed and self.gpu.has_counter:
+            self._probed = True
+            try:
+                self.counter_period_s = counter_period(self.gpu.energy_mj, self._clock, self._sleep)
+            except self.gpu.nv.NVMLError as exc:
+                log.warning("NVML energy counter unreadable while probing its period: %s", exc)
         self.sampler.start()
 
     def stop(self) -> None:
@@ -239,6 +289,27 @@ class NvmlMeter(EnergyMeter):
 
     def health(self) -> Health:
         return self.gpu.health()
+
+    @property
+    def aligns_edges(self) -> bool:
+        """Whether window edges wait for a counter update (its steps are coarser than a poll)."""
+        period = self.counter_period_s
+        return period is not None and period >= 5 * COUNTER_POLL_S
+
+    def _edge(self) -> tuple[float, int | None]:
+        """(time, counter) at a window edge: just after the counter's next update where edges
+        are aligned (waiting at most two periods), else now."""
+        e0 = self._counter_mj()
+        if e0 is None or not self.aligns_edges:
+            return self._clock(), e0
+        t_stop = self._clock() + 2 * self.counter_period_s
+        while self._clock() < t_stop:
+            self._sleep(COUNTER_POLL_S)
+            e1 = self._counter_mj()
+            if e1 is None or e1 != e0:
+                return self._clock(), e1
+        log.debug("energy counter did not move within two periods; edge not aligned")
+        return self._clock(), e0
 
     def trace(self) -> PowerTrace:
         return self.sampler.trace()
@@ -254,15 +325,14 @@ class NvmlMeter(EnergyMeter):
 
     def begin_window(self) -> None:
         self.sampler.sample_once()  # a sample at the edge: the trace covers the window
-        e0 = self._counter_mj()
-        self._open = (self._clock(), e0)
+        t0, e0 = self._edge()
+        self._open = (t0, e0)
 
     def end_window(self) -> EnergyReading:
         if self._open is None:
             raise RuntimeError("end_window() without begin_window()")
         (t0, e0), self._open = self._open, None
-        e1 = self._counter_mj()
-        t1 = self._clock()
+        t1, e1 = self._edge()
         self.sampler.sample_once()
         health = merge_health([h for t, h in self._health if t0 <= t <= t1] + [self.gpu.health()])
         sampled_j = integrate(self.sampler.trace(), t0, t1)
@@ -276,7 +346,7 @@ class NvmlMeter(EnergyMeter):
         warnings: list[str] = []
         if energy_j <= 0:
             warnings.append(zero_energy_warning("the NVML energy counter", t1 - t0))
-        elif sampled_j is not None and t1 - t0 >= CROSS_CHECK_MIN_S:
+        elif sampled_j is not None and t1 - t0 >= CROSS_CHECK_MIN_S - EDGE_SLACK_S:
             diff = abs(sampled_j - energy_j) / energy_j
             if diff > CROSS_CHECK_TOLERANCE:
                 warnings.append(
@@ -311,13 +381,21 @@ class NvmlMeter(EnergyMeter):
             "power_field": "instant" if self.gpu.has_instant else "average",
             "sampler_hz": round(1.0 / self.sampler.period_s, 3),
             "sampler_cost": self.sampler.cost().to_dict(),
+            "counter_period_s": self.counter_period_s,
+            "window_edges": "aligned to counter updates" if self.aligns_edges else "not aligned",
             "other_processes": self.gpu.other_processes(),
         }
 
 
-def open_meter(index: int, binding: Any = None, hz: float = 20.0, clock: Clock = time.monotonic):
+def open_meter(
+    index: int,
+    binding: Any = None,
+    hz: float = 20.0,
+    clock: Clock = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+):
     """An NvmlMeter for NVML device `index` (loads and initialises the binding if not given)."""
     nv = binding if binding is not None else load_binding()
     if binding is not None:
         init(nv)
-    return NvmlMeter(NvmlGpu(nv, index), hz=hz, clock=clock)
+    return NvmlMeter(NvmlGpu(nv, index), hz=hz, clock=clock, sleep=sleep)

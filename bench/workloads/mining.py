@@ -1,4 +1,8 @@
-"""The sha256d workload: Bitcoin nonce search over ever-new headers, on the CPU or a GPU."""
+"""The sha256d workload: Bitcoin nonce search over ever-new headers, on the CPU or a GPU.
+
+The miner backend is a parameter: by default the device's own (`backend_for_device`), or one
+the caller built already (a chosen CUDA kernel variant, a test double) passed as `backend`.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from bench.errors import VerificationFailed
 from bench.mining.backend import Found, MinerBackend, backend_for_device
 from bench.mining.header import NONCE_SPACE, Header, target_from_zero_bits
 from bench.mining.known import GENESIS, KNOWN_BLOCKS, KnownBlock
-from bench.mining.work import WorkGenerator
+from bench.mining.work import ROLLS, WorkGenerator
 from bench.workloads.base import Workload, register
+from bench.workloads.params import Param
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +28,13 @@ class Sha256dWorkload(Workload):
     name = "sha256d"
     unit = "hash"
     family = "mining"
+    param_specs = {
+        "job_nonces": Param(int, 1, NONCE_SPACE),
+        "zero_bits": Param(int, 0, 255),  # 256 would be a zero target, which no hash meets
+        "roll": Param(str, choices=ROLLS),
+        "verify_span": Param(int, 2, NONCE_SPACE),  # a span of 0 or 1 holds no known nonce
+        "threads": Param(int, 1, 4096, optional=True),  # None: every core
+    }
 
     @classmethod
     def default_params(cls, device: Device, quick: bool) -> dict[str, Any]:
@@ -39,16 +51,18 @@ class Sha256dWorkload(Workload):
             "threads": None,  # CPU threads; None uses every core
         }
 
-    def __init__(self, device: Device, **params: Any) -> None:
+    def __init__(self, device: Device, backend: MinerBackend | None = None, **params: Any) -> None:
         super().__init__(device, **params)
+        self._backend = backend
         self._miner: MinerBackend | None = None
         self._jobs = None
         self._target = target_from_zero_bits(self.params["zero_bits"])
         self._path: str | None = None
 
     def setup(self) -> None:
-        """Start the miner for this device and the job stream from the genesis header."""
-        self._miner = backend_for_device(
+        """Start the miner for this device (or take the one given) and the job stream from the
+        genesis header."""
+        self._miner = self._backend or backend_for_device(
             self.device.kind, self.device.index, threads=self.params["threads"]
         )
         template = Header.from_hex(GENESIS.header_hex)
