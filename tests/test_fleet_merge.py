@@ -7,13 +7,13 @@ import statistics
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from bench import result as results
 from bench.cli import cli
 from bench.errors import InvalidInput, ResultError
 from bench.fleet import Allow, Rank, merge_folder, read_any
 from tests import result_fixtures as fx
+from tests.conftest import _runner
 
 GPU_A = {"id": "cuda:0", "kind": "cuda", "name": "NVIDIA H200", "energy_source": "nvml"}
 GPU_B = {"id": "cuda:1", "kind": "cuda", "name": "NVIDIA H200", "energy_source": "nvml"}
@@ -89,17 +89,17 @@ def test_spread_per_card_model_names_the_outlier(tmp_path):
 def test_a_fleet_reads_as_one_result_for_report_and_compare(tmp_path):
     write_ranks(tmp_path)
     out = tmp_path / "fleet.json"
-    result = CliRunner().invoke(cli, ["merge", str(tmp_path), "--out", str(out)])
+    result = _runner().invoke(cli, ["merge", str(tmp_path), "--out", str(out)])
     assert result.exit_code == 0, result.output
     doc = read_any(out)
     assert len(doc["workloads"]) == 8
     assert {e["fleet_rank"]["rank"] for e in doc["workloads"]} == {0, 1, 2, 3}
-    again = CliRunner().invoke(cli, ["merge", str(tmp_path), "--json"])  # skips fleet.json
+    again = _runner().invoke(cli, ["merge", str(tmp_path), "--json"])  # skips fleet.json
     assert again.exit_code == 0 and json.loads(again.stdout)["world_size"] == 4
 
 
 def refused(args: list[str], match: str, out: Path | None = None) -> None:
-    result = CliRunner().invoke(cli, ["merge", *args] + (["--out", str(out)] if out else []))
+    result = _runner().invoke(cli, ["merge", *args] + (["--out", str(out)] if out else []))
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert match in result.stderr and len(result.stderr.strip().splitlines()) == 1
