@@ -175,6 +175,15 @@ class Measurement:
         fam = self.workload.get("family")
         return str(fam) if fam else ("mining" if self.unit == "hash" else "ai")
 
+    @property
+    def energy_reason(self) -> str:
+        """Why the energy figures are missing, in words (without "energy unmeasured: ")."""
+        reason = self.energy_note if self.energy_source == UNMEASURED else ""
+        for key in ("power_w", "j_per_unit"):
+            stat = self.stat(key)
+            reason = reason or (stat.reason if isinstance(stat, Unmeasured) else "")
+        return (reason or "energy source unmeasured").removeprefix("energy unmeasured: ")
+
     def stat(self, key: str) -> StoredStat | Unmeasured:
         """A summary statistic; a key the summary lacks reads as Unmeasured."""
         return self.summary.get(key) or Unmeasured(f"no {key} in the result")
