@@ -225,9 +225,13 @@ def measured_workload(path: object, workload: object, where: str, base_dir: Path
     names = [e.name for e in result.workloads]
     if workload is None and len(names) == 1:
         workload = names[0]
+    if workload is None:
+        raise SiteError(f"{where}: name the workload; {file} holds {', '.join(names)}")
     if workload not in names:
         raise SiteError(f"{where}: workload {workload!r} not in {file} (has: {', '.join(names)})")
     entry = result.workloads[names.index(workload)]
+    if entry.family == "mining":
+        raise SiteError(f"{where}: {workload} is a mining workload; a gpu hall serves AI work")
     rate, jpu = entry.median("units_per_s"), entry.median("j_per_unit")
     for key, value in (("units_per_s", rate), ("j_per_unit", jpu)):
         if value is None or not math.isfinite(value) or value <= 0:
