@@ -1,8 +1,10 @@
 """AI revenue from throughput and power: per unit sold, or per GPU-hour rented at a utilisation.
 
 usd_per_j is revenue per joule while busy, comparable with mining's usd_per_j on the same card
-(the pivot ratio). Per-day figures use the busy fraction: the utilisation (GPU-hour basis, default
-the scenario's) or 1 (per-unit basis, unless given). Electricity is counted while busy only.
+(the pivot ratio, on wall power while busy). Per-day figures use the share of the time sold: the
+given utilisation, else the scenario's ai_sold_fraction (one default for both bases). Mining's
+uptime (curtailment) does not touch AI: the power taken from mining goes to AI. Electricity is
+counted while busy only, so gross - electricity = net at the same fraction.
 
 The document says how the work was priced in "basis" (and, the same value, "price_basis"):
 "gpu-hour" (rented by the hour: revenue does not depend on throughput) or "per-<unit>" (sold
@@ -18,11 +20,13 @@ from bench.econ.bitcoin import SECONDS_PER_DAY
 from bench.econ.footing import (
     HOURS_PER_DAY,
     J_PER_KWH,
+    Boundary,
+    boundary,
+    check_finite,
     check_fraction,
     check_positive,
     facility_kwh_per_day,
     footing_fields,
-    wall_power_w,
 )
 from bench.econ.mining import electricity_usd_per_day
 from bench.econ.scenario import Scenario
@@ -49,7 +53,7 @@ def ai_revenue(
     usd_per_million_units: float | None = None,
     usd_per_hour: float | None = None,
     utilisation: float | None = None,
-    footing: str = "board",
+    footing: str | Boundary = "board",
     unit: str | None = None,
 ) -> dict:
     """USD per day, per joule and per kWh, and net of electricity, for one AI workload.
@@ -61,26 +65,29 @@ def ai_revenue(
     check_positive("power_w", power_w)
     if (usd_per_million_units is None) == (usd_per_hour is None):
         raise InvalidInput("give exactly one of usd_per_million_units and usd_per_hour")
+    busy = scenario.value("ai_sold_fraction") if utilisation is None else utilisation
+    check_fraction("utilisation", busy)
     if usd_per_hour is not None:
         price = check_positive("usd_per_hour", usd_per_hour)
-        busy = scenario.value("utilisation") if utilisation is None else utilisation
         per_million = price / (units_per_s * 3600.0) * UNITS_PER_MILLION
         sale = Sale("gpu-hour", busy, price * HOURS_PER_DAY, per_million)
     else:
         per_million = check_positive("usd_per_million_units", usd_per_million_units)
-        busy = 1.0 if utilisation is None else utilisation
         per_day = units_per_s * SECONDS_PER_DAY * per_million / UNITS_PER_MILLION
         sale = Sale(f"per-{unit or 'unit'}", busy, per_day, per_million)
-    check_fraction("utilisation", busy)
-    return _ai_figures(units_per_s, power_w, scenario, footing, sale)
+    doc = _ai_figures(units_per_s, power_w, scenario, boundary(footing), sale)
+    doc["utilisation_source"] = "given" if utilisation is not None else "scenario ai_sold_fraction"
+    check_finite(doc)
+    return doc
 
 
 def _ai_figures(
-    units_per_s: float, power_w: float, scenario: Scenario, footing: str, sale: Sale
+    units_per_s: float, power_w: float, scenario: Scenario, bound: Boundary, sale: Sale
 ) -> dict:
     """The AI revenue document from how the work is sold."""
     basis, busy, usd_per_busy_day = sale.basis, sale.busy, sale.usd_per_busy_day
-    wall_w = wall_power_w(power_w, footing, scenario)
+    wall_w = bound.wall_power_w(power_w)
+    pue = scenario.value("pue")
     usd_day = usd_per_busy_day * busy
     usd_per_j = usd_per_busy_day / (power_w * SECONDS_PER_DAY)
     usd_per_j_wall = usd_per_busy_day / (wall_w * SECONDS_PER_DAY)
@@ -92,20 +99,21 @@ def _ai_figures(
         "basis": basis,
         "price_basis": basis,
         "units_per_s": units_per_s,
-        **footing_fields(power_w, footing, scenario),
+        **footing_fields(power_w, bound, pue),
         "j_per_unit": power_w / units_per_s,
         "usd_per_million_units": sale.usd_per_million_units,
         "utilisation": busy,
+        "running_fraction": busy,
         "usd_per_day": usd_day,
+        "usd_per_day_busy": usd_per_busy_day,
         "usd_per_j": usd_per_j,
         "usd_per_kwh": usd_per_j * J_PER_KWH,
         "usd_per_j_wall": usd_per_j_wall,
         "usd_per_kwh_wall": usd_per_j_wall * J_PER_KWH,
-        "uptime": scenario.value("uptime"),
         "electricity_usd_kwh": scenario.value("electricity_usd_kwh"),
         "electricity_usd_per_day": elec_day,
-        "net_usd_per_day": usd_day * scenario.value("uptime") - elec_day,
-        "breakeven_usd_per_kwh": usd_per_busy_day / facility_kwh_per_day(wall_w, scenario),
+        "net_usd_per_day": usd_day - elec_day,
+        "breakeven_usd_per_kwh": usd_per_busy_day / facility_kwh_per_day(wall_w, pue),
         "scenario": scenario.to_dict(),
     }
 
@@ -127,11 +135,16 @@ def pivot_ratio(ai: dict, mining: dict) -> float:
 
 
 def pivot(ai: dict, mining: dict) -> dict:
-    """The pivot block: both revenues per wall joule and their ratio."""
+    """The pivot block: both revenues per joule of wall power while busy, and their ratio.
+
+    The mining side may be another machine (an ASIC at its own wall power)."""
     return {
+        "label": "USD per joule of wall power, while busy",
         "ai_usd_per_j_wall": ai["usd_per_j_wall"],
         "mining_usd_per_j_wall": mining["usd_per_j_wall"],
         "mining_hashrate_hs": mining["hashrate_hs"],
         "mining_power_w": mining["power_w"],
+        "mining_footing": mining["footing"],
+        "mining_wall_power_w": mining["wall_power_w"],
         "ratio": pivot_ratio(ai, mining),
     }

@@ -25,34 +25,89 @@ class Figure:
 
 @dataclass(frozen=True)
 class TokenPrice:
-    """USD per million tokens for a model class, which covers a range of parameter counts."""
+    """USD per million tokens for a model class (a range of parameter counts): `price` for
+    output (generated) tokens, `input` for input (prompt) tokens where the scenario gives one."""
 
     price: Figure
     params_b_min: float = 0.0
     params_b_max: float = math.inf
+    input: Figure | None = None
+
+    def for_tokens(self, kind: str) -> Figure | None:
+        """The price of "input" or "output" tokens (None: no input price given)."""
+        return self.input if kind == "input" else self.price
 
     def to_dict(self) -> dict:
-        """Plain-data form."""
+        """Plain-data form: the output price at the top level, as before, and both by name."""
         hi = None if math.isinf(self.params_b_max) else self.params_b_max
-        return {**self.price.to_dict(), "params_b_min": self.params_b_min, "params_b_max": hi}
+        return {
+            **self.price.to_dict(),
+            "output": self.price.to_dict(),
+            "input": self.input.to_dict() if self.input else None,
+            "params_b_min": self.params_b_min,
+            "params_b_max": hi,
+        }
 
 
-# key: (lowest, highest, lowest allowed?, highest allowed?, the rule in words)
+# key: (lowest, highest, lowest allowed?, highest allowed?, the rule in words). The upper bounds
+# are far past any real market, and keep every derived figure finite.
 LIMITS = {
-    "btc_price_usd": (0.0, math.inf, False, False, "a BTC price must be > 0"),
-    "difficulty": (0.0, math.inf, False, False, "difficulty must be > 0"),
-    "hashprice_usd_per_ph_day": (0.0, math.inf, False, False, "hashprice must be > 0"),
+    "btc_price_usd": (0.0, 1e9, False, True, "a BTC price must be in (0, 1e9] USD"),
+    "difficulty": (1.0, 1e20, True, True, "difficulty must be in [1, 1e20]"),
+    "hashprice_usd_per_ph_day": (
+        1e-9,
+        1e9,
+        True,
+        True,
+        "hashprice must be in [1e-9, 1e9] USD/PH/day",
+    ),
     "subsidy_btc": (0.0, 50.0, True, True, "the subsidy must be between 0 and 50 BTC"),
-    "block_height": (0.0, math.inf, True, False, "a block height must be an integer >= 0"),
-    "fees_btc_per_block": (0.0, math.inf, True, False, "fees must be >= 0 BTC per block"),
-    "fees_share_of_rewards": (0.0, 1.0, True, False, "the fees share must be in [0, 1)"),
-    "pool_fee": (0.0, 1.0, True, False, "a pool fee must be in [0, 1) (0.02 means 2 %)"),
-    "electricity_usd_kwh": (0.0, math.inf, True, False, "electricity must be >= 0 USD/kWh"),
-    "pue": (1.0, math.inf, True, False, "PUE must be >= 1"),
+    "block_height": (
+        0.0,
+        6_930_000,
+        True,
+        False,
+        "a block height must be an integer in [0, 6930000)",
+    ),
+    "fees_btc_per_block": (0.0, 1e4, True, True, "fees must be in [0, 1e4] BTC per block"),
+    "fees_share_of_rewards": (0.0, 0.99, True, True, "the fees share must be in [0, 0.99]"),
+    "pool_fee": (0.0, 0.99, True, True, "a pool fee must be in [0, 0.99] (0.02 means 2 %)"),
+    "electricity_usd_kwh": (0.0, 100.0, True, True, "electricity must be in [0, 100] USD/kWh"),
+    "pue": (1.0, 10.0, True, True, "PUE must be in [1, 10]"),
     "uptime": (0.0, 1.0, False, True, "uptime must be in (0, 1]"),
-    "host_overhead_fraction": (0.0, math.inf, True, False, "host overhead must be >= 0"),
-    "utilisation": (0.0, 1.0, False, True, "utilisation must be in (0, 1]"),
+    "ai_sold_fraction": (0.0, 1.0, False, True, "the AI sold fraction must be in (0, 1]"),
+    "difficulty_growth_per_month": (
+        -0.5,
+        1.0,
+        True,
+        True,
+        "difficulty growth must be in [-0.5, 1] per month",
+    ),
+    "btc_price_growth_per_month": (
+        -0.5,
+        1.0,
+        True,
+        True,
+        "BTC price growth must be in [-0.5, 1] per month",
+    ),
+    "installed_hashrate_hs": (
+        0.0,
+        1e22,
+        False,
+        True,
+        "installed hashrate must be in (0, 1e22] H/s",
+    ),
+    "effective_hashrate_hs": (
+        0.0,
+        1e22,
+        False,
+        True,
+        "effective hashrate must be in (0, 1e22] H/s",
+    ),
 }
+
+
+PRICE_MAX_USD = 1e6  # per million tokens or per GPU-hour
 
 
 def validate(figures: Mapping[str, Figure]) -> None:
@@ -94,13 +149,31 @@ def parse_figure(key: str, item: object, date: str, where: str) -> Figure:
 
 
 def parse_token_price(cls: str, item: object, date: str, where: str) -> TokenPrice:
-    """A model-class token price, optionally with its parameter-count range in billions."""
+    """A model-class token price, optionally with its parameter-count range in billions.
+
+    Either {input = {...}, output = {...}} (prices of prompt and generated tokens apart) or a
+    single figure, which is the output price (no input price: prefill is then not per-token).
+    """
     if not isinstance(item, dict):
         return TokenPrice(parse_figure(cls, item, date, where))
     rest = {k: v for k, v in item.items() if k not in ("params_b_min", "params_b_max")}
     lo = number("params_b_min", item.get("params_b_min", 0.0), where)
     hi = number("params_b_max", item.get("params_b_max", 1e12), where)
+    if "output" in rest or "input" in rest:
+        if sorted(rest) != ["input", "output"]:
+            raise ScenarioError(f"{where}: {cls} needs input and output prices, got {sorted(rest)}")
+        output = parse_figure(f"{cls}.output", rest["output"], date, where)
+        return TokenPrice(output, lo, hi, parse_figure(f"{cls}.input", rest["input"], date, where))
     return TokenPrice(parse_figure(cls, rest, date, where), lo, hi)
+
+
+def _table_values(item: object) -> list[object]:
+    """The plain values of one price-table item (a number, a figure, or input and output)."""
+    if not isinstance(item, dict):
+        return [item]
+    if "input" in item or "output" in item:
+        return [_table_values(item.get(k))[0] for k in ("input", "output") if k in item]
+    return [item.get("value")]
 
 
 def price_table(doc: dict, key: str, where: str) -> dict:
@@ -109,7 +182,7 @@ def price_table(doc: dict, key: str, where: str) -> dict:
     if not isinstance(table, dict):
         raise ScenarioError(f"{where}: {key} must be a table")
     for name, item in table.items():
-        v = item.get("value") if isinstance(item, dict) else item
-        if number(f"{key}.{name}", v, where) <= 0:
-            raise ScenarioError(f"{where}: {key}.{name} must be > 0")
+        for v in _table_values(item):
+            if not 0 < number(f"{key}.{name}", v, where) <= PRICE_MAX_USD:
+                raise ScenarioError(f"{where}: {key}.{name} must be in (0, {PRICE_MAX_USD:g}] USD")
     return table

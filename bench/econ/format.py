@@ -36,10 +36,21 @@ def table(
 
 
 def scenario_header(doc: dict) -> str:
-    """One line naming the scenario, its date and any overrides."""
+    """One line naming the scenario, its date, any overrides with their values, the hashprice."""
     sc = doc["scenario"]
-    extra = f"; overridden: {', '.join(sc['overridden'])}" if sc["overridden"] else ""
-    return f"scenario {sc['name']} ({sc['date']}){extra}"
+    figures = sc["figures"]
+    given = [f"{k} = {num(figures[k]['value'])}" if k in figures else k for k in sc["overridden"]]
+    extra = f"; overridden: {', '.join(given)}" if given else ""
+    hashprice = sc.get("derived", {}).get("hashprice_usd_per_ph_day")
+    hp = f"; hashprice {num(hashprice)} USD/PH/day" if hashprice is not None else ""
+    return f"scenario {sc['name']} ({sc['date']}){hp}{extra}"
+
+
+def _running(doc: dict) -> str:
+    """The share of the time the figures are at: mining's uptime or AI's sold fraction."""
+    if "hashrate_hs" in doc:
+        return f"uptime {doc['uptime']:.0%}"
+    return f"sold {doc['utilisation']:.0%} of the time"
 
 
 def power_line(doc: dict) -> str:
@@ -48,16 +59,19 @@ def power_line(doc: dict) -> str:
 
 
 def net_rows(doc: dict) -> list[tuple[str, str]]:
-    """Electricity, net and break-even rows shared by mining and AI."""
+    """Gross, electricity and net at the same share of the time (gross - electricity = net),
+    then the break-even; shared by mining and AI."""
+    at = _running(doc)
     return [
         ("USD per J (wall)", num(doc["usd_per_j_wall"])),
         ("USD per kWh (wall)", num(doc["usd_per_kwh_wall"])),
+        (f"gross USD per day ({at})", num(doc["usd_per_day"])),
         (
-            "electricity per day",
+            f"- electricity per day ({at})",
             f"{num(doc['electricity_usd_per_day'])} USD at {num(doc['electricity_usd_kwh'])} "
-            f"USD/kWh, PUE {doc['pue']:.2f}, uptime {doc['uptime']:.0%}",
+            f"USD/kWh, PUE {doc['pue']:.2f}",
         ),
-        ("net USD per day", num(doc["net_usd_per_day"])),
+        (f"= net USD per day ({at})", num(doc["net_usd_per_day"])),
         ("break-even electricity", f"{num(doc['breakeven_usd_per_kwh'])} USD/kWh"),
     ]
 
@@ -78,8 +92,8 @@ def format_mining(doc: dict) -> str:
             ("power", power_line(doc)),
             ("efficiency", f"{num(doc['j_per_th'])} J/TH"),
             ("hashprice", f"{num(doc['hashprice_usd_per_ph_day'])} USD/PH/day"),
-            ("BTC per day", num(doc["btc_per_day"])),
-            ("USD per day (gross)", num(doc["usd_per_day"])),
+            (f"BTC per day ({_running(doc)})", num(doc["btc_per_day"])),
+            ("USD per day running all day", num(doc["usd_per_day_running"])),
             ("USD per J", num(doc["usd_per_j"])),
             ("USD per kWh", num(doc["usd_per_kwh"])),
             *net_rows(doc),
@@ -111,14 +125,22 @@ def format_ai(doc: dict) -> str:
         ("power", power_line(doc)),
         ("energy per unit", f"{num(doc['j_per_unit'])} J"),
         ("price", f"{num(doc['usd_per_million_units'])} USD per million units"),
-        ("utilisation", f"{doc['utilisation']:.0%}"),
-        ("USD per day (gross)", num(doc["usd_per_day"])),
+        ("sold fraction", f"{doc['utilisation']:.0%} ({doc.get('utilisation_source', 'given')})"),
+        ("USD per busy day", num(doc["usd_per_day_busy"])),
         ("USD per J", num(doc["usd_per_j"])),
         ("USD per kWh", num(doc["usd_per_kwh"])),
         *net_rows(doc),
     ]
     if "pivot" in doc:
-        pairs.append(("pivot: AI / mining per J", num(doc["pivot"]["ratio"])))
+        pv = doc["pivot"]
+        pairs.append(("pivot: AI / mining", f"{num(pv['ratio'])} (wall power, while busy)"))
+        pairs.append(
+            (
+                "  mining side",
+                f"{num(pv['mining_hashrate_hs'])} H/s at {num(pv['mining_power_w'])} W "
+                f"({pv['mining_footing']}; wall {num(pv['mining_wall_power_w'])} W)",
+            )
+        )
     lines += rows(pairs)
     lines.append(f"  ({doc['footing_note']})")
     return "\n".join(lines + assumption_lines(doc))
@@ -126,7 +148,8 @@ def format_ai(doc: dict) -> str:
 
 def format_scenarios(presets: list[dict]) -> str:
     """The preset scenarios with their dates and headline figures."""
-    header = ["scenario", "date", "BTC USD", "USD/PH/day", "USD/kWh", "uptime", "description"]
+    header = ["scenario", "date", "BTC USD", "USD/PH/day", "USD/kWh", "mining uptime", "AI sold",
+              "description"]  # fmt: skip
     body = [
         [
             p["name"],
@@ -135,11 +158,12 @@ def format_scenarios(presets: list[dict]) -> str:
             num(p["hashprice_usd_per_ph_day"]),
             num(p["electricity_usd_kwh"]),
             f"{p['uptime']:.0%}",
+            f"{p['ai_sold_fraction']:.0%}",
             p["description"],
         ]
         for p in presets
     ]
-    return "\n".join(table(header, body, indent="", left=(0, 1, 6)))
+    return "\n".join(table(header, body, indent="", left=(0, 1, 7)))
 
 
 def format_asics(refs: list[dict], scenario_name: str) -> str:
@@ -154,19 +178,30 @@ def format_asics(refs: list[dict], scenario_name: str) -> str:
     return "\n".join([title, *table(head, body)])
 
 
-def format_cards(cards: list[dict]) -> str:
-    """The card catalog (datasheet figures and quoted prices)."""
-    body = []
-    for c in cards:
-        price = c["price_usd"]
-        price_text = f"{num(price['value'])} [{price['kind']}, {price['date']}]" if price else "-"
-        body.append(
-            [c["name"], num(c["board_power_w"]), num(c["memory_gb"]), num(c["bf16_dense_tflops"]),
-             num(c["memory_bandwidth_tbs"]), price_text]
-        )  # fmt: skip
-    head = ["card", "board W", "GB", "bf16 TFLOP/s", "TB/s", "price USD"]
-    lines = ["Card catalog (datasheet figures, quoted prices; not measured):"]
-    return "\n".join(lines + table(head, body, left=(0, 5)))
+def _priced(fig: dict | None) -> str:
+    return f"{num(fig['value'])} [{fig['kind']}, {fig['date']}]" if fig else "unpriced"
+
+
+def format_cards(cards: list[dict], platforms: dict | None = None) -> str:
+    """The hardware catalog (datasheet figures, quoted prices) and the platforms' hosts."""
+    body = [
+        [c["name"], c["platform"], num(c["board_power_w"]), num(c["memory_gb"]),
+         num(c["bf16_dense_tflops"]), num(c["memory_bandwidth_tbs"]), _priced(c["price_usd"]),
+         _priced(c["gpu_hour_usd"])]
+        for c in cards
+    ]  # fmt: skip
+    head = ["card", "platform", "board W", "GB", "bf16 TFLOP/s", "TB/s", "price USD", "USD/GPU-h"]
+    lines = ["Hardware catalog (datasheet figures, quoted prices; not measured):"]
+    lines += table(head, body, left=(0, 1, 6, 7))
+    if platforms:
+        lines.append("Platforms (host per GPU, added to board power and to the card's price):")
+        pbody = [
+            [name, num(p["host_overhead_w"]["value"]), num(p["host_capex_usd"]["value"]),
+             p["description"]]
+            for name, p in platforms.items()
+        ]  # fmt: skip
+        lines += table(["platform", "host W", "host USD", "what"], pbody, left=(0, 3))
+    return "\n".join(lines)
 
 
 def payback_text(months: float | None, never_reason: str | None) -> str:
@@ -181,12 +216,40 @@ def _capex_text(doc: dict) -> str:
     if src["source_kind"] == "given":
         return f"{num(doc['capex_usd'])} USD (given)"
     card = doc["catalog"].get("name") or "catalog"
-    return f"{num(doc['capex_usd'])} USD (catalog price of {card}: {src['kind']}, {src['date']})"
+    text = (
+        f"{num(doc['card_capex_usd'])} USD (catalog price of {card}: {src['kind']}, {src['date']})"
+    )
+    if src["source_kind"] == "given":
+        text = f"{num(doc['card_capex_usd'])} USD (given)"
+    if doc.get("host_capex_usd"):
+        text += f" + host {num(doc['host_capex_usd'])} USD = {num(doc['capex_usd'])} USD"
+    return text
+
+
+def path_lines(doc: dict) -> list[tuple[str, str]]:
+    """The month-by-month path: halving month, dominant assumption, assumptions."""
+    path = doc.get("path")
+    if not path:
+        return []
+    pairs = [("net over the path", f"{num(path['net_usd'])} USD (revenue {num(path['revenue_usd'])}"
+                                   f" - electricity {num(path['electricity_usd'])})")]  # fmt: skip
+    if "halving_month" in path:
+        hm = path["halving_month"]
+        pairs.append(("halving", "not within the years" if hm is None else f"month {hm + 1}"))
+        dom = path.get("dominant_assumption")
+        deltas = path.get("revenue_change_if_held_flat_usd", {})
+        text = ", ".join(f"{k} {num(v)}" for k, v in deltas.items())
+        pairs.append(
+            ("dominant assumption", f"{dom or 'none'} (revenue change if held flat: {text} USD)")
+        )
+    pairs += [("assumed", a) for a in path["assumptions"]]
+    return pairs
 
 
 def format_tco(doc: dict) -> str:
     """The TCO document (`econ tco`) as text: capex, revenue, electricity, TCO, payback."""
     rev, cost = doc["revenue"], doc["tco"]
+    at = _running(rev)
     years = cost["years"]
     lines = [f"TCO over {num(years)} years ({rev['basis']} revenue), {scenario_header(doc)}"]
     shown = {k: v for k, v in doc["per_usd"].items() if k != "source_kind"}
@@ -196,9 +259,11 @@ def format_tco(doc: dict) -> str:
     lines += rows(
         [
             ("capex", _capex_text(doc)),
+            ("capex boundary", doc.get("capex_boundary", "")),
             ("power", power_line(rev)),
-            ("gross USD per day", num(rev["usd_per_day"])),
-            ("net USD per day", num(rev["net_usd_per_day"])),
+            (f"gross USD per day ({at})", num(rev["usd_per_day"])),
+            (f"- electricity per day ({at})", num(rev["electricity_usd_per_day"])),
+            (f"= net USD per day ({at})", num(rev["net_usd_per_day"])),
             (
                 "electricity per year",
                 f"{num(cost['electricity_usd_per_year'])} USD ({num(cost['kwh_per_year'])} kWh "
@@ -207,6 +272,7 @@ def format_tco(doc: dict) -> str:
             ("TCO", f"{num(cost['tco_usd'])} USD ({num(cost['tco_usd_per_year'])} USD/year)"),
             (f"net after capex, {num(years)} y", f"{num(doc['net_after_capex_usd'])} USD"),
             ("payback", payback_text(doc["payback_months"], doc["payback_never"])),
+            *path_lines(doc),
             *[(f"{k} (throughput given / capex)", v) for k, v in per_usd],
         ]
     )

@@ -1,17 +1,19 @@
 """Owning one device: capex (given or the catalog's), revenue (given or priced), TCO, payback.
 
 What `joulebench econ tco` prints: procurement() of one device whose revenue comes from a given
-gross USD per day, a mining hashrate, or an AI throughput with its price.
+gross USD per day, a mining hashrate, or an AI throughput with its price. The card's platform
+(or a given one) sets the host added to board power and to the capex.
 """
 
 from __future__ import annotations
 
 from bench.econ.ai import ai_revenue
-from bench.econ.catalog import Card, find_card_by_name
+from bench.econ.footing import Boundary, boundary
 from bench.econ.mining import mining_revenue
 from bench.econ.scenario import Scenario
 from bench.econ.tco import given_revenue, procurement
 from bench.errors import InvalidInput
+from bench.hardware import Card, find_card_by_name
 
 REVENUE_SOURCES = ("usd_per_day", "hashrate_hs", "units_per_s")
 
@@ -19,7 +21,7 @@ REVENUE_SOURCES = ("usd_per_day", "hashrate_hs", "units_per_s")
 def revenue_for(
     scenario: Scenario,
     power_w: float,
-    footing: str = "board",
+    footing: str | Boundary = "board",
     utilisation: float | None = None,
     **given: float | None,
 ) -> tuple[dict, dict]:
@@ -72,13 +74,16 @@ def ownership(
     years: float = 3.0,
     footing: str = "board",
     utilisation: float | None = None,
+    platform: str | None = None,
+    host_overhead_w: float | None = None,
     **given: float | None,
 ) -> dict:
     """Procurement figures of one device with its revenue document and the scenario."""
     card = _card(card_name)
     if capex_usd is None and card is None:
         raise InvalidInput("give --capex-usd or a catalog --card with a price")
-    revenue, measured = revenue_for(scenario, power_w, footing, utilisation, **given)
+    bound = boundary(footing, platform or (card.platform if card else None), host_overhead_w)
+    revenue, measured = revenue_for(scenario, power_w, bound, utilisation, **given)
     revenue.pop("scenario", None)  # once, at the top
     doc = procurement(measured, revenue, scenario, card, capex_usd, years)
     return {**doc, "revenue": revenue, "scenario": scenario.to_dict()}

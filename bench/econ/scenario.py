@@ -4,6 +4,12 @@ A scenario file (TOML) gives each figure as a table {value, date, source, kind} 
 in a user's file takes the file's date). `base = "preset"` inherits the figures it does not give.
 Alternatives: difficulty or hashprice_usd_per_ph_day; subsidy_btc or block_height;
 fees_btc_per_block or fees_share_of_rewards. Overrides replace figures after the file is read.
+
+`uptime` is mining's (curtailment) and applies to mining only; AI work is busy its
+`ai_sold_fraction` of the time, one default for the per-token and GPU-hour bases. The path of a
+multi-year TCO takes `difficulty_growth_per_month` and `btc_price_growth_per_month` (0: flat,
+stated as such) and the subsidy from `block_height`. Host overhead is not a market figure: it is
+the platform's, in bench/data/hardware.toml.
 """
 
 from __future__ import annotations
@@ -43,9 +49,22 @@ FIGURE_KEYS = (
     "electricity_usd_kwh",
     "pue",
     "uptime",
-    "host_overhead_fraction",
-    "utilisation",
+    "ai_sold_fraction",
 )
+# optional: the TCO path (absent growth is flat, and said so) and a site's hashrate
+OPTIONAL_KEYS = (
+    "difficulty_growth_per_month",
+    "btc_price_growth_per_month",
+    "installed_hashrate_hs",
+    "effective_hashrate_hs",
+)
+ALL_KEYS = FIGURE_KEYS + OPTIONAL_KEYS
+# fields of older scenario files, and what replaced them
+REPLACED = {
+    "utilisation": "ai_sold_fraction",
+    "host_overhead_fraction": "the platform's host_overhead_w (bench/data/hardware.toml, "
+    "--platform, --host-overhead-w)",
+}
 ALTERNATIVES = (
     ("difficulty", "hashprice_usd_per_ph_day"),
     ("subsidy_btc", "block_height"),
@@ -112,7 +131,7 @@ class Scenario:
             "date": self.date,
             "description": self.description,
             "overridden": list(self.overridden),
-            "figures": {k: self.figures[k].to_dict() for k in FIGURE_KEYS if k in self.figures},
+            "figures": {k: self.figures[k].to_dict() for k in ALL_KEYS if k in self.figures},
             "derived": {
                 "fees_btc_per_block": self.fees_btc_per_block,
                 "reward_btc": self.reward_btc,
@@ -145,6 +164,7 @@ def list_scenarios() -> list[dict]:
                 "hashprice_usd_per_ph_day": sc.hashprice_usd_per_ph_day,
                 "electricity_usd_kwh": sc.value("electricity_usd_kwh"),
                 "uptime": sc.value("uptime"),
+                "ai_sold_fraction": sc.value("ai_sold_fraction"),
             }
         )
     return out
@@ -163,9 +183,7 @@ def apply_overrides(scenario: Scenario, **overrides) -> Scenario:
     tables = {k: overrides.pop(k) for k in PRICE_TABLES if k in overrides}
     for key, table in tables.items():
         price_table({key: table}, key, "override")
-    unknown = sorted(set(overrides) - set(FIGURE_KEYS))
-    if unknown:
-        raise ScenarioError(f"unknown scenario field(s): {', '.join(unknown)}")
+    _refuse_unknown(set(overrides) - set(ALL_KEYS), "override")
     raw = {
         k: Figure(number(k, v, "override"), today, "override", "override")
         for k, v in overrides.items()
@@ -173,8 +191,14 @@ def apply_overrides(scenario: Scenario, **overrides) -> Scenario:
     tok = dict(scenario.token_usd_per_million)
     for cls, v in tables.get("token_usd_per_million", {}).items():
         old = tok.get(cls, TokenPrice(Figure(0.0, today, "override")))
-        price = Figure(number(cls, v, "override"), today, "override", "override")
-        tok[cls] = replace(old, price=price)
+        given = v if isinstance(v, dict) else {"output": v}
+        prices = {
+            k: Figure(number(f"{cls}.{k}", given[k], "override"), today, "override", "override")
+            for k in ("input", "output")
+            if k in given
+        }
+        tok[cls] = replace(old, price=prices.get("output", old.price),
+                           input=prices.get("input", old.input))  # fmt: skip
     gpu = dict(scenario.gpu_hour_usd)
     for card, v in tables.get("gpu_hour_usd", {}).items():
         gpu[card] = Figure(number(card, v, "override"), today, "override", "override")
@@ -203,12 +227,10 @@ def _load_named(name_or_path: str, seen: tuple[str, ...]) -> Scenario:
 
 def _from_document(doc: dict, where: str, seen: tuple[str, ...]) -> Scenario:
     """Build a scenario from a parsed TOML document."""
-    unknown = sorted(set(doc) - set(FIGURE_KEYS) - set(PRICE_TABLES) - set(META_KEYS))
-    if unknown:
-        raise ScenarioError(f"{where}: unknown field(s): {', '.join(unknown)}")
+    _refuse_unknown(set(doc) - set(ALL_KEYS) - set(PRICE_TABLES) - set(META_KEYS), where)
     date = str(doc.get("date", "undated"))
     base = _load_named(str(doc["base"]), seen) if "base" in doc else None
-    raw = {k: parse_figure(k, doc[k], date, where) for k in FIGURE_KEYS if k in doc}
+    raw = {k: parse_figure(k, doc[k], date, where) for k in ALL_KEYS if k in doc}
     tok = dict(base.token_usd_per_million) if base else {}
     tok.update(
         {
@@ -235,6 +257,16 @@ def _from_document(doc: dict, where: str, seen: tuple[str, ...]) -> Scenario:
         return _combine(start, raw)
     except ScenarioError as exc:
         raise ScenarioError(f"{where}: {exc}") from None
+
+
+def _refuse_unknown(unknown: set[str], where: str) -> None:
+    """ScenarioError for unknown fields, saying what replaced a field of an older file."""
+    if not unknown:
+        return
+    names = ", ".join(
+        f"{k} (replaced by {REPLACED[k]})" if k in REPLACED else k for k in sorted(unknown)
+    )
+    raise ScenarioError(f"{where}: unknown scenario field(s): {names}")
 
 
 def _combine(scenario: Scenario, raw: dict[str, Figure]) -> Scenario:

@@ -3,25 +3,35 @@
 Measured figures (throughput, power) and catalog figures (price, datasheet peaks) stay in
 separately labelled parts of every document; derived figures say what they were made from.
 The TCO of a revenue document uses that document's own electricity terms (wall power, PUE,
-price, running fraction), so the TCO and the net revenue always agree.
+price, running fraction), so the TCO and the net revenue always agree. Capex and power share one
+boundary: on board power (host added to the watts) the capex is the card's price plus its
+platform's host share per GPU. Payback and the net over the years step month by month
+(bench.econ.path) when a scenario is given: subsidy, difficulty and BTC price move.
 """
 
 from __future__ import annotations
 
-from bench.econ.catalog import Card
 from bench.econ.footing import (
+    Boundary,
+    boundary,
+    check_finite,
     check_fraction,
     check_positive,
     facility_kwh_per_day,
     footing_fields,
-    wall_power_w,
 )
 from bench.econ.mining import electricity_usd_per_day
+from bench.econ.path import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    check_path,
+    monthly_path,
+    path_payback_months,
+)
 from bench.econ.scenario import Scenario
 from bench.errors import InvalidInput
+from bench.hardware import Card
 
-DAYS_PER_YEAR = 365.25
-DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 HOURS_PER_YEAR = DAYS_PER_YEAR * 24
 PLURAL_UNITS = {"hash": "hashes", "token": "tokens", "image": "images", "sequence": "sequences"}
 
@@ -46,18 +56,21 @@ def tco(
     scenario: Scenario,
     years: float = 3.0,
     utilisation: float | None = None,
-    footing: str = "board",
+    footing: str | Boundary = "board",
 ) -> dict:
-    """Straight-line capex plus electricity (wall power x PUE) at a utilisation, over N years."""
+    """Straight-line capex plus electricity (wall power x PUE) running a share of the time
+    (default all of it), over N years."""
     check_positive("capex_usd", capex_usd)
     check_positive("power_w", power_w)
     check_positive("years", years)
-    util = check_fraction(
-        "utilisation", scenario.value("utilisation") if utilisation is None else utilisation
+    util = check_fraction("utilisation", 1.0 if utilisation is None else utilisation)
+    bound = boundary(footing)
+    terms = (
+        bound.wall_power_w(power_w),
+        scenario.value("pue"),
+        scenario.value("electricity_usd_kwh"),
     )
-    wall_w = wall_power_w(power_w, footing, scenario)
-    terms = (wall_w, scenario.value("pue"), scenario.value("electricity_usd_kwh"))
-    return _tco_figures(capex_usd, years, util, footing, *terms)
+    return _tco_figures(capex_usd, years, util, bound.footing, *terms)
 
 
 def _tco_figures(
@@ -89,13 +102,23 @@ def _tco_figures(
     }
 
 
-_REVENUE_TERMS = ("wall_power_w", "pue", "electricity_usd_kwh", "uptime")
+_REVENUE_TERMS = ("wall_power_w", "pue", "electricity_usd_kwh")
+
+
+def running_fraction(revenue: dict) -> float:
+    """The share of the time a revenue document's device runs: mining's uptime, AI's sold
+    fraction ("utilisation"); an older document without the key ran both."""
+    if "running_fraction" in revenue:
+        return revenue["running_fraction"]
+    if revenue.get("basis") == "mining" or "hashrate_hs" in revenue:
+        return revenue.get("uptime", 1.0)
+    return revenue.get("utilisation", 1.0) * revenue.get("uptime", 1.0)
 
 
 def revenue_tco(
     capex_usd: float, revenue: dict, years: float = 3.0, scenario: Scenario | None = None
 ) -> dict | None:
-    """TCO at the revenue's running fraction (busy share x uptime) and electricity terms.
+    """TCO at the revenue's running fraction and electricity terms.
 
     A revenue document without its electricity terms (an older result) takes them from the
     scenario; None when there is no scenario either.
@@ -103,14 +126,12 @@ def revenue_tco(
     check_positive("capex_usd", capex_usd)
     check_positive("years", years)
     footing = revenue.get("footing", "board")
-    busy = revenue.get("utilisation", 1.0)
+    util = check_fraction("running fraction", running_fraction(revenue))
     if all(isinstance(revenue.get(k), (int, float)) for k in _REVENUE_TERMS):
-        util = check_fraction("utilisation", busy * revenue["uptime"])
         terms = (revenue["wall_power_w"], revenue["pue"], revenue["electricity_usd_kwh"])
         return _tco_figures(capex_usd, years, util, footing, *terms)
     if scenario is None or not isinstance(revenue.get("power_w"), (int, float)):
         return None
-    util = busy * revenue.get("uptime", scenario.value("uptime"))
     return tco(capex_usd, revenue["power_w"], scenario, years, util, footing)
 
 
@@ -119,25 +140,31 @@ def given_revenue(
     power_w: float,
     scenario: Scenario,
     utilisation: float | None = None,
-    footing: str = "board",
+    footing: str | Boundary = "board",
 ) -> dict:
-    """A revenue document from a given gross USD per day, at a busy fraction (default 1)."""
+    """A revenue document from a given gross USD per day while running, running a share of the
+    time (default 1): gross and electricity at that share."""
     check_positive("usd_per_day", usd_per_day)
     check_positive("power_w", power_w)
     busy = check_fraction("utilisation", 1.0 if utilisation is None else utilisation)
-    wall_w = wall_power_w(power_w, footing, scenario)
+    bound = boundary(footing)
+    wall_w = bound.wall_power_w(power_w)
     elec_day = electricity_usd_per_day(wall_w, scenario, busy)
-    return {
+    pue = scenario.value("pue")
+    doc = {
         "basis": "given",
-        **footing_fields(power_w, footing, scenario),
+        **footing_fields(power_w, bound, pue),
         "utilisation": busy,
-        "usd_per_day": usd_per_day,
-        "uptime": scenario.value("uptime"),
+        "running_fraction": busy,
+        "usd_per_day": usd_per_day * busy,
+        "usd_per_day_busy": usd_per_day,
         "electricity_usd_kwh": scenario.value("electricity_usd_kwh"),
         "electricity_usd_per_day": elec_day,
-        "net_usd_per_day": usd_per_day * scenario.value("uptime") - elec_day,
-        "breakeven_usd_per_kwh": usd_per_day / busy / facility_kwh_per_day(wall_w, scenario),
+        "net_usd_per_day": usd_per_day * busy - elec_day,
+        "breakeven_usd_per_kwh": usd_per_day / facility_kwh_per_day(wall_w, pue),
     }
+    check_finite(doc)
+    return doc
 
 
 def per_usd(units_per_s: float | None, unit: str | None, capex_usd: float) -> dict:
@@ -162,11 +189,18 @@ def procurement(
     """Per-dollar figures, revenue per capex dollar, payback and TCO for one measured workload.
 
     measured: {"units_per_s", "unit", "power_w"} from a run (units_per_s may be None when only
-    a revenue per day is known); revenue: a mining, AI or given-revenue document. The TCO uses
-    the revenue's electricity terms, else the scenario's ("tco" is None with neither).
+    a revenue per day is known); revenue: a mining, AI or given-revenue document. The capex is
+    the card's (given, or its catalog price) plus, on board power, the host's share per GPU of
+    the revenue's platform: the same boundary as the wall power. With a scenario, payback and
+    the net over the years follow the month-by-month path; without one they are flat.
     """
-    capex, capex_src = _capex(card, capex_usd)
+    check_positive("years", years)
+    card_capex, capex_src = _capex(card, capex_usd)
+    host_capex = _host_capex(revenue)
+    capex = card_capex + host_capex
     net = revenue["net_usd_per_day"]
+    path = check_path(monthly_path(revenue, scenario, years)) if scenario is not None else None
+    flat_payback = payback_months(capex, net)
     doc = {
         "measured": {
             **{k: measured.get(k) for k in ("units_per_s", "unit", "power_w")},
@@ -174,7 +208,10 @@ def procurement(
         },
         "catalog": card.to_dict() if card else {"source_kind": "catalog", "name": None},
         "capex_usd": capex,
+        "card_capex_usd": card_capex,
+        "host_capex_usd": host_capex,
         "capex_source": capex_src,
+        "capex_boundary": _boundary_text(revenue, host_capex),
         "per_usd": {
             **per_usd(measured.get("units_per_s"), measured.get("unit"), capex),
             "source_kind": "measured / capex",
@@ -182,9 +219,11 @@ def procurement(
         "basis": revenue.get("basis"),
         "gross_usd_per_year_per_capex_usd": revenue["usd_per_day"] * DAYS_PER_YEAR / capex,
         "net_usd_per_year_per_capex_usd": net * DAYS_PER_YEAR / capex,
-        "payback_months": payback_months(capex, net),
-        "payback_never": never_pays_back_reason(net),
-        "net_after_capex_usd": net * DAYS_PER_YEAR * years - capex,
+        "payback_months": path_payback_months(path, capex) if path else flat_payback,
+        "payback_months_flat": flat_payback,
+        "payback_never": _never(path, capex, net, years),
+        "net_after_capex_usd": (path["net_usd"] if path else net * DAYS_PER_YEAR * years) - capex,
+        "path": path,
         "tco": revenue_tco(capex, {"power_w": measured.get("power_w"), **revenue}, years, scenario),
     }
     if card is not None:
@@ -193,11 +232,39 @@ def procurement(
             "memory_bandwidth_tbs_per_usd": card.memory_bandwidth_tbs / capex,
             "source_kind": "catalog / capex",
         }
+    check_finite(doc)
     return doc
 
 
+def _never(path: dict | None, capex: float, net_day: float, years: float) -> str | None:
+    """Why the capex is not repaid (never, or not within the years of the path), else None."""
+    reason = never_pays_back_reason(net_day)
+    if reason or path is None or path_payback_months(path, capex) is not None:
+        return reason
+    return (
+        f"cumulative net {path['net_usd']:.4g} USD after {years:g} years, on the month-by-month "
+        f"path, does not repay the capex of {capex:.4g} USD"
+    )
+
+
+def _host_capex(revenue: dict) -> float:
+    """The host's share of a server per GPU when the power is on board footing, else 0."""
+    if revenue.get("footing", "board") != "board":
+        return 0.0
+    return boundary("board", revenue.get("platform")).host_capex_usd
+
+
+def _boundary_text(revenue: dict, host_capex: float) -> str:
+    if host_capex == 0:
+        return "the given capex and the given power cover the same machine (no host added)"
+    return (
+        f"card price + host share {host_capex:,.0f} USD per GPU ({revenue.get('platform')}), "
+        f"as wall power = board power + {revenue.get('host_overhead_w', 0):g} W host"
+    )
+
+
 def _capex(card: Card | None, capex_usd: float | None) -> tuple[float, dict]:
-    """The capex to use and where it came from (given, or the catalog price)."""
+    """The card's capex and where it came from (given, or the catalog price)."""
     if capex_usd is not None:
         return check_positive("capex_usd", capex_usd), {"source_kind": "given"}
     if card is None or card.price_usd is None:
