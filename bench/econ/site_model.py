@@ -177,8 +177,10 @@ def load_site(name_or_path: str) -> Site:
     """A preset by name, or a site TOML file by path."""
     path = Path(name_or_path)
     if name_or_path.endswith(".toml") or path.exists():
-        if not path.is_file():
+        if not path.exists():
             raise SiteError(f"site file not found: {name_or_path}")
+        if not path.is_file():
+            raise SiteError(f"site file {name_or_path} is not a file")
         try:
             doc = load_path(path)
         except ScenarioError as exc:

@@ -12,6 +12,7 @@ _ROWS = (
     ("electricity", "electricity_usd", "USD"),
     ("margin", "margin_usd", "USD"),
 )
+_PLOT_STYLE = {"svg.fonttype": "none", "svg.hashsalt": "joulebench-site", "font.size": 10}
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; padding: 0 1.5em; max-width: 70em; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
@@ -134,10 +135,10 @@ def sweep_svg(sweep: dict) -> str:
     import matplotlib
     from matplotlib.figure import Figure
 
-    from bench.report.plots import _STYLE, to_svg
+    from bench.report.plots import to_svg
 
     xs = [p["value"] for p in sweep["points"]]
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(_PLOT_STYLE):
         fig = Figure(figsize=(8, 3.6))
         ax = fig.add_subplot()
         for key, label in (
@@ -156,6 +157,18 @@ def sweep_svg(sweep: dict) -> str:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     return to_svg(fig, f"Site sweep over {sweep['kind']}")
+
+
+def _sweep_figure(sw: dict) -> str:
+    try:  # matplotlib is optional at run time: without it the page says why it has no plot
+        svg = sweep_svg(sw)
+    except ImportError as exc:
+        return f"<p>Plot omitted: {html.escape(str(exc))}; the points are in the table.</p>"
+    kind = html.escape(sw["kind"])
+    return (
+        f"<figure>{svg}<figcaption>Margin, revenues and electricity over the period at each "
+        f"{kind}.</figcaption></figure>"
+    )
 
 
 def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
@@ -190,10 +203,7 @@ def render_site_html(doc: dict) -> str:
     if "sweep" in doc:
         sw = doc["sweep"]
         parts.append(f"<h2>Sweep over {html.escape(sw['kind'])}</h2>")
-        parts.append(
-            f"<figure>{sweep_svg(sw)}<figcaption>Margin, revenues and electricity "
-            f"over the period at each {html.escape(sw['kind'])}.</figcaption></figure>"
-        )
+        parts.append(_sweep_figure(sw))
         rows = [
             [
                 _num(p["value"]),
