@@ -504,3 +504,21 @@ def test_built_documents_read_back_as_results():
     assert result.to_dict() == doc
     assert result.scenario_name == "test-scenario"
     assert result.entry("llm-decode").economics.value("usd_per_j") == 2.4e-7
+
+
+def test_a_hostile_deeply_nested_document_is_one_result_error():
+    doc = _golden()
+    deep: list = []
+    for _ in range(5000):  # deeper than Python's recursion limit
+        deep = [deep]
+    doc["extra_key"] = deep
+    with pytest.raises(ResultError) as exc_info:
+        Result.from_dict(doc, "deep.json")
+    assert "nested too deeply" in _one_line_error(exc_info)
+
+
+def test_unknown_keys_are_kept_for_writing_back():
+    doc = _golden()
+    doc["added_by_a_newer_minor"] = {"x": 1}
+    doc["workloads"][0]["windows"][0]["fan_rpm"] = 2400
+    assert Result.from_dict(doc).to_dict() == doc

@@ -90,6 +90,8 @@ class Result:
             return cls._read(Node(doc))
         except ResultError as exc:
             raise ResultError(f"{where}: {exc}") from None
+        except RecursionError:
+            raise ResultError(f"{where}: nested too deeply to be a joulebench result") from None
 
     @classmethod
     def _read(cls, node: Node) -> Result:
