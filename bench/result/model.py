@@ -113,7 +113,8 @@ class Result:
 
 
 def load_result(path: str | os.PathLike) -> Result:
-    """Read a result file into a Result (older versions upgraded); ResultError when unusable."""
-    from bench.result.io import read_result
+    """Read a result file into a Result (older versions upgraded); ResultError when unusable.
+    The file is read by bench.result.io (its size bound, NaN refusal), the document here."""
+    from bench.result import io
 
-    return Result.from_dict(read_result(path), str(path))
+    return io.load_result(path)
