@@ -94,3 +94,29 @@ def read_any(path: str | os.PathLike) -> dict:
     if is_fleet(doc):
         return as_result(check_fleet(doc, str(path)))
     return results.load_document(doc, str(path))
+
+
+def _sniff_fleet(path: str | os.PathLike) -> bool:
+    """Whether a file holds a fleet document (False for anything unreadable: others report it)."""
+    try:
+        return is_fleet(_read_json(path))
+    except ResultError:
+        return False
+
+
+def fleet_or_path(path: str | os.PathLike):
+    """For compare: a fleet file as one typed Result (every rank's entries), else the path."""
+    if not _sniff_fleet(path):
+        return path
+    from bench.result.model import Result
+
+    return Result.from_dict(read_any(path), str(path))
+
+
+def load_any(path: str | os.PathLike):
+    """For report: a result file or a fleet document, as a typed Result."""
+    from bench.result.model import Result, load_result
+
+    if not _sniff_fleet(path):
+        return load_result(path)
+    return Result.from_dict(read_any(path), str(path))
