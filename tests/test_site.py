@@ -315,6 +315,8 @@ def test_payback_by_hand(tmp_path):
             "unknown key",
         ),
         ("", "at least one"),
+        (ONE_HALL + "[reported]\nbtc_mined = -1\n", "out of range"),
+        (ONE_HALL + "[reported]\nprofit = 1\n", "unknown key"),
     ],
 )
 def test_bad_site_files_are_refused(tmp_path, body, message):

@@ -70,6 +70,13 @@ def test_preset_text_prints_every_assumption(run_cli):
     for needle in ("0.047", "uptime = 0.7", "lease_start = 2025-07-15", "142,340,000,000,000"):
         assert needle in out, needle
     assert "BTC mined" in out and "margin" in out
+    assert "377 reported" in out and "7,200,000 reported" in out  # the comparison is shown
+
+
+def test_reported_figures_are_compared_only_for_their_own_period(run_cli):
+    res = run_cli("site", "terawulf-q3-2025", "--days", "30", "--json")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["reported"].startswith("not compared")
 
 
 def test_sweep_html_has_the_plot_and_json_the_points(run_cli, tmp_path):

@@ -148,6 +148,7 @@ class Site:
     demand_response_usd_per_day: Figure
     conversion_capex_usd_per_mw: Figure | None
     where: str
+    reported: dict = field(default_factory=dict)  # what the operator reported, for comparison
 
 
 def parse_date(text: object, where: str) -> datetime.date:
@@ -226,7 +227,27 @@ def parse_site(doc: dict, where: str, base_dir: Path | None) -> Site:
         if capex is None
         else figure(site, "conversion_capex_usd_per_mw", where, date),
         where=where,
+        reported=parse_reported(table(doc, "reported", where), f"{where} [reported]", date),
     )
+
+
+REPORTED_KEYS = ("btc_mined", "mining_revenue_usd", "ai_revenue_usd", "electricity_usd")
+
+
+def parse_reported(doc: dict, where: str, date: str) -> dict[str, Figure]:
+    """Reported outcomes of the site's own period (compared with the plan, never used in it)."""
+    extra = sorted(set(doc) - set(REPORTED_KEYS))
+    if extra:
+        raise SiteError(f"{where}: unknown key(s) {', '.join(extra)}")
+    out = {}
+    for key, item in doc.items():
+        try:
+            out[key] = parse_figure(key, item, date, where)
+        except ScenarioError as exc:
+            raise SiteError(str(exc)) from None
+        if not math.isfinite(out[key].value) or not 0 <= out[key].value <= 1e15:
+            raise SiteError(f"{where}: {key} = {out[key].value:g} is out of range [0, 1e15]")
+    return out
 
 
 def parse_market(doc: dict, where: str, date: str) -> Market:

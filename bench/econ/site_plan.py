@@ -204,6 +204,25 @@ def _rules(site: Site, period: Period, doc: dict, over: Overrides) -> list[str]:
     return out
 
 
+def compare_reported(site: Site, period: Period, doc: dict) -> list[dict] | str:
+    """The plan beside what the operator reported, for the site's own period only."""
+    if not site.reported:
+        return "nothing reported in the site file"
+    if (period.start, period.days) != (site.period_start, site.period_days):
+        own = f"{site.period_days:g} days from {site.period_start}"
+        return f"not compared: the figures reported are for {own}"
+    return [
+        {
+            "what": key,
+            "reported": fig.value,
+            "model": doc[key],
+            "model_over_reported": doc[key] / fig.value if fig.value else None,
+            "source": fig.source,
+        }
+        for key, fig in site.reported.items()
+    ]
+
+
 def site_document(
     site: Site,
     period: Period,
@@ -234,6 +253,7 @@ def site_document(
         "payback": payback(site, doc, capex),
         "assumptions": assumptions(site, period, doc, over),
     }
+    out["reported"] = compare_reported(site, period, doc)
     if sweep_spec is not None:
         out["sweep"] = sweep(site, period, sweep_spec[0], sweep_spec[1], over)
     return out

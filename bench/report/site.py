@@ -108,9 +108,20 @@ def render_site_text(doc: dict) -> str:
             f"  {p['value']:>14.6g} -> {p['margin_usd']:>16,.0f}  {p['btc_mined']:,.2f}"
             for p in sw["points"]
         ]
+    lines.append("reported: " + _reported_text(doc["reported"]))
     lines.append("assumptions:")
     lines += assumption_lines(doc)
     return "\n".join(lines)
+
+
+def _reported_text(rep: list | str) -> str:
+    if isinstance(rep, str):
+        return rep
+    return "; ".join(
+        f"{r['what']} {_num(r['model'])} modelled against {_num(r['reported'])} reported "
+        f"({100 * (r['model_over_reported'] - 1):+.1f} %)"
+        for r in rep
+    )
 
 
 def _payback_text(pay: dict) -> str:
@@ -198,6 +209,8 @@ def render_site_html(doc: dict) -> str:
         _table(["", "total", "per MW", "unit"], summary_rows(doc)),
         "<h2>Halls</h2>",
         _table(HALL_HEADER, hall_rows(doc), numeric_from=2),
+        "<h2>Against the reported figures</h2>",
+        f"<p>{html.escape(_reported_text(doc['reported']))}</p>",
         f"<h2>Conversion payback</h2><p>{html.escape(_payback_text(doc['payback']))}</p>",
     ]
     if "sweep" in doc:
