@@ -113,69 +113,54 @@ def _row(where: str, key: str, fig: Figure) -> dict:
     return {"where": where, "what": key, **fig.to_dict()}
 
 
+_HALL_KEYS = (
+    "critical_it_mw",
+    "pue",
+    "uptime",
+    "installed_eh_s",
+    "leased_mw",
+    "lease_usd_per_mw_year",
+    "lease_usd_per_mwh",
+    "load_factor",
+)
+
+
+def _plain(where: str, what: str, value: object, source: str, kind: str = "") -> dict:
+    return {
+        "where": where,
+        "what": what,
+        "value": value,
+        "date": "",
+        "source": source,
+        "kind": kind,
+    }
+
+
 def _hall_rows(hall) -> list[dict]:
-    keys = (
-        "critical_it_mw",
-        "pue",
-        "uptime",
-        "installed_eh_s",
-        "leased_mw",
-        "lease_usd_per_mw_year",
-        "lease_usd_per_mwh",
-        "load_factor",
-    )
-    rows = [_row(hall.name, k, getattr(hall, k)) for k in keys if getattr(hall, k) is not None]
-    for miner in hall.fleet:
-        rows.append(
-            {
-                "where": hall.name,
-                "what": f"fleet: {miner.units:g} x {miner.name}",
-                "value": miner.th_s,
-                "date": "",
-                "source": miner.source,
-                "kind": "TH/s each",
-            }
-        )
+    rows = [_row(hall.name, k, getattr(hall, k)) for k in _HALL_KEYS if getattr(hall, k)]
+    for m in hall.fleet:
+        rows.append(_plain(hall.name, f"fleet: {m.units:g} x {m.name}", m.th_s, m.source, "TH/s"))
     if hall.lease_start is not None:
         rows.append(
-            {
-                "where": hall.name,
-                "what": "lease_start",
-                "value": str(hall.lease_start),
-                "date": "",
-                "source": hall.lease_start_source,
-                "kind": "",
-            }
+            _plain(hall.name, "lease_start", str(hall.lease_start), hall.lease_start_source)
         )
     if hall.kind == "hosting":
-        rows.append(
-            {
-                "where": hall.name,
-                "what": "power_passed_through",
-                "value": hall.power_passed_through,
-                "date": "",
-                "source": hall.power_passed_through_source,
-                "kind": "",
-            }
-        )
-    for key in ("gpus", "host_w_per_gpu", "sold_fraction", "price"):
-        if key in hall.gpu:
-            name = hall.gpu["price_key"] if key == "price" else key
-            rows.append(_row(hall.name, name, hall.gpu[key]))
-    if hall.gpu:
-        g = hall.gpu
-        rows.append(
-            {
-                "where": hall.name,
-                "what": f"measured {g['workload']} on {g['device']}",
-                "value": g["units_per_s"],
-                "date": "",
-                "kind": "measured",
-                "source": f"{g['result']}: median {g['unit']}/s; "
-                f"{g['j_per_unit']:.4g} J/{g['unit']}",
-            }
-        )
-    return rows
+        passed, source = hall.power_passed_through, hall.power_passed_through_source
+        rows.append(_plain(hall.name, "power_passed_through", passed, source))
+    return rows + _gpu_rows(hall)
+
+
+def _gpu_rows(hall) -> list[dict]:
+    g = hall.gpu
+    if not g:
+        return []
+    rows = [
+        _row(hall.name, g["price_key"] if key == "price" else key, g[key])
+        for key in ("gpus", "host_w_per_gpu", "sold_fraction", "price")
+    ]
+    what = f"measured {g['workload']} on {g['device']}"
+    source = f"{g['result']}: median {g['unit']}/s; {g['j_per_unit']:.4g} J/{g['unit']}"
+    return rows + [_plain(hall.name, what, g["units_per_s"], source, "measured")]
 
 
 def _rules(site: Site, period: Period, doc: dict, over: Overrides) -> list[str]:
@@ -197,7 +182,7 @@ def _rules(site: Site, period: Period, doc: dict, over: Overrides) -> list[str]:
     ]
     if period.end > site.market.epochs[-1].start and len(site.market.epochs) > 1:
         last = site.market.epochs[-1].start
-        out.append(f"the difficulty from {last} is held to the period's end (no later epoch)")
+        out.append(f"the last epoch given (from {last}) is taken to last to the period's end")
     for key, value in vars(over).items():
         if value is not None:
             out.append(f"override: {key} = {value:g}")

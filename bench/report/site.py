@@ -196,6 +196,20 @@ def _table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> s
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _sweep_section(sw: dict) -> str:
+    keys = ("btc_mined", "mining_revenue_usd", "ai_revenue_usd", "electricity_usd", "margin_usd")
+    rows = [
+        [_num(p["value"])] + [_num(p[k], "BTC" if k == "btc_mined" else "") for k in keys]
+        for p in sw["points"]
+    ]
+    header = [sw["unit"], "BTC", "mining USD", "AI USD", "electricity USD", "margin USD"]
+    return (
+        f"<h2>Sweep over {html.escape(sw['kind'])}</h2>"
+        + _sweep_figure(sw)
+        + _table(header, rows, numeric_from=0)
+    )
+
+
 def render_site_html(doc: dict) -> str:
     """One self-contained HTML page: totals, halls, payback, the sweep plot and assumptions."""
     site, per = doc["site"], doc["period"]
@@ -214,36 +228,10 @@ def render_site_html(doc: dict) -> str:
         f"<h2>Conversion payback</h2><p>{html.escape(_payback_text(doc['payback']))}</p>",
     ]
     if "sweep" in doc:
-        sw = doc["sweep"]
-        parts.append(f"<h2>Sweep over {html.escape(sw['kind'])}</h2>")
-        parts.append(_sweep_figure(sw))
-        rows = [
-            [
-                _num(p["value"]),
-                _num(p["btc_mined"], "BTC"),
-                _num(p["mining_revenue_usd"]),
-                _num(p["ai_revenue_usd"]),
-                _num(p["electricity_usd"]),
-                _num(p["margin_usd"]),
-            ]
-            for p in sw["points"]
-        ]
-        parts.append(
-            _table(
-                [sw["unit"], "BTC", "mining USD", "AI USD", "electricity USD", "margin USD"],
-                rows,
-                numeric_from=0,
-            )
-        )
+        parts.append(_sweep_section(doc["sweep"]))
     rows = [
-        [
-            a["where"],
-            a["what"],
-            _num(a.get("value")),
-            a.get("kind", ""),
-            a.get("date", ""),
-            a.get("source", ""),
-        ]
+        [a["where"], a["what"], _num(a.get("value")), a.get("kind", ""), a.get("date", "")]
+        + [a.get("source", "")]
         for a in doc["assumptions"]
     ]
     parts += [
