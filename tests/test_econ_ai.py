@@ -9,8 +9,8 @@ from bench.errors import InvalidInput
 
 
 def flat_scenario(**extra):
-    """Electricity 0.10 USD/kWh, PUE 1, uptime 1, no host overhead."""
-    values = dict(electricity_usd_kwh=0.10, pue=1.0, uptime=1.0, host_overhead_fraction=0.0)
+    """Electricity 0.10 USD/kWh, PUE 1, uptime 1, all AI time sold."""
+    values = dict(electricity_usd_kwh=0.10, pue=1.0, uptime=1.0, ai_sold_fraction=1.0)
     values.update(extra)
     return load_scenario("late-2025", **values)
 
@@ -48,20 +48,30 @@ def test_gpu_hour_hand_worked():
     assert doc["breakeven_usd_per_kwh"] == pytest.approx(3.33333, rel=1e-5)
 
 
-def test_gpu_hour_uses_scenario_utilisation_by_default():
-    # scenario utilisation 0.25: 4 USD/h * 24 * 0.25 = 24 USD/day
-    doc = ai_revenue(100, 700, flat_scenario(utilisation=0.25), usd_per_hour=4.0)
+@pytest.mark.parametrize("price", [{"usd_per_hour": 4.0}, {"usd_per_million_units": 0.2}])
+def test_both_bases_use_the_scenario_sold_fraction_by_default(price):
+    # sold fraction 0.25, one default for both bases: 4 USD/h * 24 * 0.25 = 24 USD/day;
+    # 100 units/s * 86400 * 0.2 / 1e6 * 0.25 = 0.000432 USD/day
+    doc = ai_revenue(100, 700, flat_scenario(ai_sold_fraction=0.25), **price, footing="wall")
     assert doc["utilisation"] == 0.25
-    assert doc["usd_per_day"] == pytest.approx(24.0)
+    assert doc["utilisation_source"] == "scenario ai_sold_fraction"
+    want = 4.0 * 24 * 0.25 if "usd_per_hour" in price else 100 * 86400 * 0.2 / 1e6 * 0.25
+    assert doc["usd_per_day"] == pytest.approx(want, rel=1e-12)
+    # electricity while sold only: 0.7 kW * 24 h * 0.25 * 0.10 USD/kWh = 0.42 USD/day
+    assert doc["electricity_usd_per_day"] == pytest.approx(0.42, rel=1e-12)
+    assert doc["net_usd_per_day"] == pytest.approx(want - 0.42, rel=1e-12)
 
 
-def test_net_applies_uptime():
-    # uptime 0.5: 17.28 * 0.5 - 1.20 * 0.5 = 8.04
+def test_mining_uptime_does_not_touch_ai():
+    # mining curtailed to 50 %: the AI figures are those of test_per_unit_hand_worked
+    # (17.28 gross - 1.20 electricity = 16.08 net), not 8.04
     doc = ai_revenue(
         1000, 500, flat_scenario(uptime=0.5), usd_per_million_units=0.20, footing="wall"
     )
-    assert doc["usd_per_day"] == pytest.approx(17.28)  # gross ignores uptime
-    assert doc["net_usd_per_day"] == pytest.approx(8.04)
+    assert doc["usd_per_day"] == pytest.approx(17.28)
+    assert doc["electricity_usd_per_day"] == pytest.approx(1.20)
+    assert doc["net_usd_per_day"] == pytest.approx(16.08)
+    assert "uptime" not in doc
 
 
 def test_pivot_ratio_hand_worked():
@@ -106,8 +116,10 @@ def test_price_workload_per_token_by_model_class():
     sc = load_scenario("late-2025")
     doc = price_workload(LLM_8B, 9806, 688, sc, "NVIDIA H200")
     assert doc["basis"] == "per-token" and doc["price_key"] == "llama-8b"
-    # 9806 tokens/s * 86400 s * 0.065 USD / 1e6 = 55.07 USD/day
-    assert doc["usd_per_day"] == pytest.approx(9806 * 86400 * 0.065 / 1e6)
+    # decode makes output tokens: 0.05 USD per million (late-2025), 80 % of the time sold:
+    # 9806 tokens/s * 86400 s * 0.05 USD / 1e6 * 0.8 = 33.89 USD/day
+    assert doc["token_kind"] == "output"
+    assert doc["usd_per_day"] == pytest.approx(9806 * 86400 * 0.05 / 1e6 * 0.8, rel=1e-12)
     assert doc["price"]["date"] and doc["price"]["source"]
     doc70 = price_workload(LLM_70B, 3913, 700, sc, "NVIDIA H200")
     assert doc70["price_key"] == "llama-70b"
@@ -116,14 +128,15 @@ def test_price_workload_per_token_by_model_class():
 def test_price_workload_gpu_hour_for_unpriced_model():
     sc = load_scenario("late-2025")
     doc = price_workload(LLM_TINY, 500, 300, sc, "NVIDIA H200")
-    assert doc["basis"] == "gpu-hour" and doc["price_key"] == "H200"
-    # 4.1 USD/h * 24 * 0.8 utilisation = 78.72 USD/day
+    assert doc["basis"] == "gpu-hour" and doc["price_key"] == "H200 SXM"
+    # 4.1 USD/h * 24 * 0.8 sold = 78.72 USD/day
     assert doc["usd_per_day"] == pytest.approx(4.1 * 24 * 0.8)
+    assert doc["price_key"] == "H200 SXM" and doc["price"]["value"] == 4.1
     vision = {"name": "resnet50", "unit": "image", "family": "ai"}
-    assert (
-        price_workload(vision, 1e4, 400, sc, "NVIDIA GeForce RTX 4090")["price_key"] == "RTX 4090"
-    )
-    assert price_workload(vision, 1e4, 400, sc, "NVIDIA H100 80GB HBM3")["price_key"] == "H100"
+    rtx = price_workload(vision, 1e4, 400, sc, "NVIDIA GeForce RTX 4090")
+    assert rtx["price_key"] == "RTX 4090" and rtx["price"]["value"] == 0.54
+    sxm = price_workload(vision, 1e4, 400, sc, "NVIDIA H100 80GB HBM3")
+    assert sxm["price_key"] == "H100 SXM" and sxm["price"]["value"] == 2.25
 
 
 def test_price_workload_mining_and_unpriced():
@@ -170,7 +183,7 @@ def test_gpu_hour_revenue_ignores_throughput():
     slow = price_workload(RESNET, 1.0e3, 600, sc, "NVIDIA H200")
     fast = price_workload(RESNET, 9.0e3, 600, sc, "NVIDIA H200")
     for doc in (slow, fast):
-        assert doc["basis"] == "gpu-hour" and doc["price_key"] == "H200"
+        assert doc["basis"] == "gpu-hour" and doc["price_key"] == "H200 SXM"
         assert doc["usd_per_day"] == pytest.approx(4.1 * 24 * 0.8)
         assert doc["usd_per_j"] == pytest.approx(4.1 / (600 * 3600))
 
@@ -181,3 +194,48 @@ def test_pivot_ratio_without_wall_figures_needs_one_footing():
     assert pivot_ratio(ai, {"usd_per_j": 5e-12, "footing": "board"}) == pytest.approx(48000.0)
     with pytest.raises(InvalidInput, match="footing"):
         pivot_ratio(ai, {"usd_per_j": 5e-12, "footing": "wall"})
+
+
+@pytest.mark.parametrize(
+    "device", ["NVIDIA H100 PCIe", "NVIDIA H200 NVL", "NVIDIA GeForce RTX 5090"]
+)
+def test_gpu_hour_price_comes_from_the_cards_own_row(device):
+    # H100 PCIe does not take the SXM's 2.25 USD/h, nor the H200 NVL the SXM's 4.1: no price in
+    # their own rows, so unpriced (and said so)
+    vision = {"name": "resnet50", "unit": "image", "family": "ai"}
+    doc = price_workload(vision, 1e4, 350, load_scenario("late-2025"), device)
+    assert doc["basis"] == "unpriced" and device in doc["reason"]
+
+
+def test_scenario_gpu_hour_override_by_card_name():
+    sc = load_scenario("late-2025", gpu_hour_usd={"H100 PCIe": 1.9})
+    doc = price_workload(RESNET, 1e4, 350, sc, "NVIDIA H100 PCIe")
+    # 1.9 USD/h * 24 * 0.8 = 36.48 USD/day
+    assert doc["price_key"] == "H100 PCIe" and doc["usd_per_day"] == pytest.approx(36.48)
+
+
+PREFILL_8B = {"name": "llm-prefill", "unit": "token", "family": "ai", "model": "llama-3.1-8b"}
+
+
+def test_prefill_earns_the_input_token_price():
+    # late-2025 llama-8b: 0.03 USD per million input tokens, 0.05 per million output tokens
+    # prefill at 50,000 prompt tokens/s, all time sold, 700 W at the wall:
+    # 50,000 * 86400 * 0.03 / 1e6 = 129.6 USD/day (0.05 would give 216)
+    sc = load_scenario("late-2025", ai_sold_fraction=1.0)
+    doc = price_workload(PREFILL_8B, 50_000, 700, sc, "NVIDIA H200", footing="wall")
+    assert doc["token_kind"] == "input"
+    assert doc["price"]["value"] == 0.03
+    assert doc["usd_per_day"] == pytest.approx(129.6, rel=1e-12)
+    decode = price_workload(LLM_8B, 50_000, 700, sc, "NVIDIA H200", footing="wall")
+    assert decode["usd_per_day"] == pytest.approx(216.0, rel=1e-12)
+
+
+def test_prefill_without_an_input_price_is_not_priced_at_the_output_price():
+    # a user file whose class gives one (output) price: prefill falls back to the GPU-hour
+    # basis of its card, never the output price
+    sc = load_scenario("late-2025", token_usd_per_million={"llama-8b": 0.07})
+    assert sc.token_usd_per_million["llama-8b"].input.value == 0.03  # the override keeps it
+    from bench.econ.figures import parse_token_price
+
+    only_output = parse_token_price("x", {"value": 0.07, "date": "d", "source": "s"}, "d", "w")
+    assert only_output.input is None and only_output.for_tokens("input") is None

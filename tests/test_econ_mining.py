@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.econ import asic_references, load_asics, load_scenario, mining_revenue
+from bench.econ.footing import boundary
 from bench.errors import InvalidInput
 
 
@@ -34,7 +35,6 @@ def own_scenario(**extra):
         electricity_usd_kwh=0.05,
         pue=1.25,
         uptime=0.8,
-        host_overhead_fraction=0.5,
     )
     values.update(extra)
     return load_scenario("late-2025", **values)
@@ -73,9 +73,11 @@ def test_own_example_gross_figures():
     # BTC per hash = 3.25 * 0.98 / 1e22 = 3.185e-22
     # BTC/day = 1e14 * 86400 * 3.185e-22 = 2.75184e-3; USD/day = * 80,000 = 220.1472
     # USD/J = 220.1472 / (2000 W * 86400 s) = 1.274e-6; USD/kWh = * 3.6e6 = 4.5864
+    # per day at the uptime 0.8: 2.201472e-3 BTC, 176.11776 USD
     doc = mining_revenue(1e14, 2000, own_scenario(), footing="wall")
-    assert doc["btc_per_day"] == pytest.approx(2.75184e-3)
-    assert doc["usd_per_day"] == pytest.approx(220.1472)
+    assert doc["btc_per_day"] == pytest.approx(2.75184e-3 * 0.8)
+    assert doc["usd_per_day_running"] == pytest.approx(220.1472)
+    assert doc["usd_per_day"] == pytest.approx(176.11776)
     assert doc["usd_per_j"] == pytest.approx(1.274e-6)
     assert doc["usd_per_kwh"] == pytest.approx(4.5864)
     # hashprice excludes the pool fee: 1e15 * 86400 * 3.25 * 80000 / 1e22 = 2246.4
@@ -92,16 +94,19 @@ def test_own_example_net_figures_wall():
     doc = mining_revenue(1e14, 2000, own_scenario(), footing="wall")
     assert doc["electricity_usd_per_day"] == pytest.approx(2.40)
     assert doc["net_usd_per_day"] == pytest.approx(173.71776)
+    # gross and net at the same uptime: gross - electricity = net on screen
+    assert doc["usd_per_day"] - doc["electricity_usd_per_day"] == pytest.approx(173.71776)
     assert doc["breakeven_usd_per_kwh"] == pytest.approx(3.66912)
     assert doc["breakeven_btc_price_usd"] == pytest.approx(1090.18, rel=1e-5)
     assert doc["footing"] == "wall" and doc["wall_power_w"] == 2000
 
 
 def test_own_example_board_footing_adds_host_overhead():
-    # board 2000 W + 50 % host overhead = 3000 W at the wall
+    # board 2000 W + a given host of 1000 W = 3000 W at the wall
     # 3 kW * 24 h * 1.25 * 0.8 = 72 kWh * 0.05 = 3.60 USD/day; net = 176.11776 - 3.60 = 172.51776
     # USD per wall joule = 220.1472 / (3000 * 86400) = 8.4933e-7; break-even = 220.1472 / 90 kWh
-    doc = mining_revenue(1e14, 2000, own_scenario(), footing="board")
+    bound = boundary("board", host_overhead_w=1000.0)
+    doc = mining_revenue(1e14, 2000, own_scenario(), footing=bound)
     assert doc["footing"] == "board"
     assert doc["wall_power_w"] == pytest.approx(3000)
     assert doc["usd_per_j"] == pytest.approx(1.274e-6)  # gross on the power as given
@@ -164,17 +169,17 @@ def test_mining_rejects_unknown_footing():
 
 
 def test_own_example_package_footing_adds_no_host_overhead():
-    # CPU package + DRAM power (RAPL): the scenario's 50 % host overhead (a GPU server's) is not
-    # added, so the figures are those of the wall example: 2 kW * 24 h * 1.25 * 0.8 * 0.05 =
-    # 2.40 USD/day, net 173.71776, USD per wall joule = 220.1472 / (2000 * 86400) = 1.274e-6
+    # CPU package + DRAM power (RAPL) is the host itself: no platform host is added, so the
+    # figures are those of the wall example: 2 kW * 24 h * 1.25 * 0.8 * 0.05 = 2.40 USD/day,
+    # net 173.71776, USD per wall joule = 220.1472 / (2000 * 86400) = 1.274e-6
     doc = mining_revenue(1e14, 2000, own_scenario(), footing="package")
     assert doc["footing"] == "package"
     assert doc["wall_power_w"] == 2000
-    assert doc["host_overhead_fraction"] == 0.5  # the scenario's figure, shown
-    assert doc["host_overhead_applied_fraction"] == 0.0  # but not applied
+    assert doc["host_overhead_w"] == 0.0 and doc["platform"] is None
     assert doc["usd_per_j_wall"] == pytest.approx(1.274e-6)
     assert doc["electricity_usd_per_day"] == pytest.approx(2.40)
     assert doc["net_usd_per_day"] == pytest.approx(173.71776)
     assert "RAPL" in doc["footing_note"] and "no host overhead" in doc["footing_note"]
     board = mining_revenue(1e14, 2000, own_scenario(), footing="board")
-    assert board["host_overhead_applied_fraction"] == 0.5
+    # board power on the default platform (an SXM server): 575 W per GPU added
+    assert board["platform"] == "sxm-server" and board["wall_power_w"] == 2575.0

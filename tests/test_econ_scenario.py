@@ -8,7 +8,7 @@ import pytest
 
 from bench.econ import list_scenarios, load_scenario, preset_names
 from bench.econ.datafiles import data_text
-from bench.econ.scenario import FIGURE_KEYS
+from bench.econ.scenario import ALL_KEYS
 from bench.errors import ScenarioError
 
 if sys.version_info >= (3, 11):
@@ -21,36 +21,60 @@ KINDS = {"V", "S", "E", "derived"}
 
 def test_presets_listed_with_dates():
     names = {p["name"]: p for p in list_scenarios()}
-    assert {"late-2025", "terawulf-q3-2025"} <= set(names)
+    assert {"late-2025", "terawulf-q3-2025", "october-2025"} <= set(names)
     assert all(p["date"] for p in names.values())
 
 
-@pytest.mark.parametrize("name", ["late-2025", "terawulf-q3-2025"])
+@pytest.mark.parametrize("name", ["late-2025", "terawulf-q3-2025", "october-2025"])
 def test_every_preset_figure_has_date_source_and_kind(name):
     raw = tomllib.loads(data_text(f"scenarios/{name}.toml"))
-    for key in FIGURE_KEYS:
+    for key in ALL_KEYS:
         if key in raw:
             assert isinstance(raw[key], dict), f"{key} must be a table with its source"
     sc = load_scenario(name)
-    for fig in [*sc.figures.values(), *sc.gpu_hour_usd.values()] + [
-        p.price for p in sc.token_usd_per_million.values()
-    ]:
+    prices = [f for p in sc.token_usd_per_million.values() for f in (p.price, p.input)]
+    for fig in [*sc.figures.values(), *sc.gpu_hour_usd.values(), *prices]:
         assert fig.date and fig.source and fig.kind in KINDS, fig
+        # a public publication, never a file of the team's notes
+        assert ".md" not in fig.source and "reference" not in fig.source.lower(), fig
 
 
-def test_terawulf_preset():
-    # BTC ~102,890 USD, hashprice ~48 USD/PH/day (difficulty derived), 0.047 USD/kWh, uptime 70 %
+def test_terawulf_preset_is_the_quarter():
     sc = load_scenario("terawulf-q3-2025")
-    assert sc.btc_price_usd == 102_890
-    assert sc.hashprice_usd_per_ph_day == pytest.approx(48.0)
-    assert sc.figures["difficulty"].kind == "derived"
-    assert "hashprice" in sc.figures["difficulty"].source
+    # the realised price: 43.38 M USD of mining revenue / 377 BTC = 115,066.31 USD
+    assert sc.btc_price_usd == pytest.approx(43.38e6 / 377, abs=0.5)
+    # time-weighted difficulty of the quarter's epochs, and the hashprice it makes:
+    # reward 3.125 / (1 - 0.006) = 3.143863 BTC; 1e15 * 86400 * 3.143863 * 115066 /
+    # (130.3e12 * 2**32) = 55.850 USD/PH/day
+    assert sc.difficulty == 130.3e12
+    reward = 3.125 / (1 - 0.006)
+    hashprice = 1e15 * 86400 * reward * 115066 / (130.3e12 * 2**32)
+    assert hashprice == pytest.approx(55.85, abs=0.01)
+    assert sc.hashprice_usd_per_ph_day == pytest.approx(hashprice, rel=1e-12)
     assert sc.value("electricity_usd_kwh") == 0.047
-    assert sc.value("uptime") == 0.70
-    # D = 1e15 * 86400 * 3.14386 * 102890 / (48 * 2**32) = 135.57e12
-    assert sc.difficulty == pytest.approx(135.57e12, rel=1e-4)
-    # inherited from late-2025
-    assert "llama-8b" in sc.token_usd_per_million and "H200" in sc.gpu_hour_usd
+    assert sc.value("pool_fee") == 0.0
+    # installed and effective hashrate kept apart; uptime = effective / installed (8.5 / 12.1)
+    installed, effective = sc.value("installed_hashrate_hs"), sc.value("effective_hashrate_hs")
+    assert (installed, effective) == (12.1e18, 8.5e18)
+    assert sc.value("uptime") == pytest.approx(effective / installed, abs=0.005)
+    # the effective rate over the 92 days at this difficulty mines the reported 377 BTC (1 %):
+    # 8.5e18 * 86400 * 92 * 3.143863 / (130.3e12 * 2**32) = 379.6 BTC
+    btc = effective * 86400 * 92 * reward / (130.3e12 * 2**32)
+    assert btc == pytest.approx(377, rel=0.01)
+    assert "llama-8b" in sc.token_usd_per_million  # inherited from late-2025
+
+
+def test_october_2025_and_late_2025_are_their_own_dates():
+    october = load_scenario("october-2025")
+    # JPMorgan's October average, 48 USD/PH/day: the difficulty is derived from it
+    assert october.hashprice_usd_per_ph_day == pytest.approx(48.0, rel=1e-12)
+    assert october.figures["difficulty"].kind == "derived"
+    assert october.date == "2025-10"
+    late = load_scenario("late-2025")
+    # 103,000 USD was the price of 11-13 Nov 2025, the date the scenario carries
+    assert late.btc_price_usd == 103_000 and late.date == "2025-11-12"
+    assert late.figures["btc_price_usd"].date == "2025-11-12"
+    assert late.difficulty == 156e12
 
 
 def test_to_dict_carries_dates_and_derived():
@@ -58,12 +82,12 @@ def test_to_dict_carries_dates_and_derived():
     assert doc["name"] == "late-2025" and doc["date"]
     assert doc["figures"]["btc_price_usd"]["date"] and doc["figures"]["btc_price_usd"]["source"]
     assert doc["derived"]["hashprice_usd_per_ph_day"] > 0
-    assert doc["gpu_hour_usd"]["H200"]["source"]
+    assert doc["token_usd_per_million"]["llama-8b"]["input"]["source"]
 
 
 def test_price_override_keeps_difficulty():
-    base = load_scenario("terawulf-q3-2025")
-    sc = load_scenario("terawulf-q3-2025", btc_price_usd=2 * 102_890)
+    base = load_scenario("october-2025")  # difficulty derived from 48 USD/PH/day
+    sc = load_scenario("october-2025", btc_price_usd=2 * 113_000)
     assert sc.difficulty == pytest.approx(base.difficulty)
     assert sc.hashprice_usd_per_ph_day == pytest.approx(96.0)
     assert sc.overridden == ("btc_price_usd",)
@@ -112,10 +136,23 @@ def test_price_table_overrides():
         {"pool_fee": -0.1},
         {"uptime": 0},
         {"uptime": 1.01},
-        {"utilisation": 0},
+        {"utilisation": 0.5},  # replaced by ai_sold_fraction
+        {"ai_sold_fraction": 0},
+        {"ai_sold_fraction": 1.5},
+        {"btc_price_usd": 1e10},
+        {"difficulty": 1e21},
+        {"difficulty": 0.5},
+        {"electricity_usd_kwh": 101},
+        {"pue": 11},
+        {"fees_btc_per_block": 1e300},
+        {"hashprice_usd_per_ph_day": 1e-300},
+        {"difficulty_growth_per_month": 2.0},
+        {"btc_price_growth_per_month": -0.9},
+        {"block_height": 7_000_000},
+        {"token_usd_per_million": {"llama-8b": 1e300}},
         {"pue": 0.9},
         {"electricity_usd_kwh": -0.01},
-        {"host_overhead_fraction": -0.1},
+        {"host_overhead_fraction": 0.5},  # replaced by the platform's host_overhead_w
         {"fees_share_of_rewards": 1.0},
         {"block_height": -1},
         {"block_height": 1.5},
@@ -161,8 +198,7 @@ def test_user_file_complete_without_base(tmp_path):
     path.write_text(
         'date = "2026-01"\nbtc_price_usd = 90000\nhashprice_usd_per_ph_day = 40\n'
         "block_height = 930000\nfees_share_of_rewards = 0.01\npool_fee = 0\n"
-        "electricity_usd_kwh = 0.05\npue = 1.1\nuptime = 0.95\nhost_overhead_fraction = 0.3\n"
-        "utilisation = 0.7\n"
+        "electricity_usd_kwh = 0.05\npue = 1.1\nuptime = 0.95\nai_sold_fraction = 0.7\n"
     )
     sc = load_scenario(str(path))
     assert sc.subsidy_btc == 3.125
@@ -175,7 +211,7 @@ def test_user_file_complete_without_base(tmp_path):
     [
         ("btc_price_usd = [1, 2", "not valid TOML"),
         ('date = "x"\nbtc_price_usd = 1', "missing"),
-        ('base = "late-2025"\nbtc_prize_usd = 1', "unknown field"),
+        ('base = "late-2025"\nbtc_prize_usd = 1', "unknown scenario field"),
         ('base = "late-2025"\nbtc_price_usd = "cheap"', "must be a number"),
         ('base = "late-2025"\n[btc_price_usd]\ndate = "x"', "needs value"),
         ('base = "late-2025"\npool_fee = 1', "pool fee"),
@@ -193,3 +229,20 @@ def test_base_cycle(tmp_path):
     path.write_text(f'base = "{path}"\n')
     with pytest.raises(ScenarioError, match="cycle"):
         load_scenario(str(path))
+
+
+def test_an_older_file_is_told_what_replaced_its_fields(tmp_path):
+    path = tmp_path / "old.toml"
+    path.write_text('base = "late-2025"\nutilisation = 0.7\nhost_overhead_fraction = 0.82\n')
+    with pytest.raises(ScenarioError, match="utilisation \\(replaced by ai_sold_fraction\\)"):
+        load_scenario(str(path))
+
+
+def test_token_prices_input_and_output():
+    sc = load_scenario("late-2025")
+    p8 = sc.token_usd_per_million["llama-8b"]
+    assert (p8.input.value, p8.price.value) == (0.03, 0.05)
+    assert p8.for_tokens("input").value == 0.03 and p8.for_tokens("output").value == 0.05
+    both = load_scenario("late-2025", token_usd_per_million={"llama-8b": {"input": 0.02}})
+    assert both.token_usd_per_million["llama-8b"].input.value == 0.02
+    assert both.token_usd_per_million["llama-8b"].price.value == 0.05
