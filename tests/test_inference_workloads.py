@@ -101,35 +101,40 @@ def test_bert_refuses_sequences_longer_than_its_positions():
 
 
 @pytest.mark.parametrize(
-    "name, key",
+    "name, key, bf16, tb_s",
     [
-        ("NVIDIA H200", "H200"),
-        ("NVIDIA H100 80GB HBM3", "H100 SXM"),
-        ("NVIDIA H100 PCIe", "H100 PCIe"),
-        ("NVIDIA A100-SXM4-80GB", "A100 SXM4 80GB"),
-        ("NVIDIA A100 80GB PCIe", "A100 80GB PCIe"),
-        ("NVIDIA L40S", "L40S"),
-        ("NVIDIA GeForce RTX 4090", "RTX 4090"),
-        ("NVIDIA GeForce RTX 5090", "RTX 5090"),
-        ("NVIDIA H200 NVL", None),
-        ("NVIDIA GeForce RTX 4090 D", None),
-        ("Tesla T4", None),
+        ("NVIDIA H200", "H200 SXM", 989.5, 4.8),
+        ("NVIDIA H100 80GB HBM3", "H100 SXM", 989.5, 3.35),
+        ("NVIDIA H100 PCIe", "H100 PCIe", 756.0, 2.0),
+        ("NVIDIA A100-SXM4-80GB", "A100 SXM4 80GB", 312.0, 2.039),
+        ("NVIDIA A100 80GB PCIe", "A100 PCIe 80GB", 312.0, 1.935),
+        ("NVIDIA L40S", "L40S", 362.05, 0.864),
+        ("NVIDIA GeForce RTX 4090", "RTX 4090", 165.2, 1.008),
+        ("NVIDIA GeForce RTX 5090", "RTX 5090", 209.5, 1.792),
+        # the variants have their own rows: other clocks, power and memory than their namesakes
+        ("NVIDIA H200 NVL", "H200 NVL", 835.5, 4.8),
+        ("NVIDIA H100 NVL", "H100 NVL", 835.5, 3.9),
+        ("NVIDIA GeForce RTX 4090 D", "RTX 4090 D", 147.1, 1.008),
+        ("Tesla T4", None, None, None),
     ],
 )
-def test_gpu_names_find_their_peaks(name, key):
+def test_gpu_names_find_their_peaks(name, key, bf16, tb_s):
     peak, reason = peaks.gpu_peak(name)
     assert (peak.device if peak else None) == key
     assert bool(reason) == (peak is None)
+    if peak is not None:
+        assert (peak.tflop_s["bf16"], peak.bandwidth_tb_s) == (bf16, tb_s)
 
 
 def test_every_gpu_entry_has_provenance():
-    for key, entry in peaks.load_table()["gpu"].items():
-        assert entry["kind"] == "datasheet", key
-        assert entry["source"] and entry["date"], key
-        assert {"bf16", "fp16", "fp32"} <= set(entry["tflop_s"]), key
-        assert entry["bandwidth_tb_s"] > 0, key
-        if "measured" in entry:
-            assert entry["measured"]["kind"] == "measured", key
+    for card in peaks.load_cards():
+        peak = card.peak
+        assert peak.kind == "datasheet", card.name
+        assert peak.source and peak.date, card.name
+        assert {"bf16", "fp16", "fp32"} <= set(peak.tflop_s), card.name
+        assert peak.bandwidth_tb_s > 0, card.name
+        if peak.measured is not None:
+            assert peak.measured.kind == "measured", card.name
 
 
 def test_gemm_mfu_on_h100_by_hand():
