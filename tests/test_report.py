@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import statistics
 from pathlib import Path
 
 import pytest
@@ -11,21 +13,30 @@ from result_fixtures import CPU, RAPL_REASON, SCENARIO, cpu_doc, entry, gpu_doc
 
 from bench import result as results
 from bench.econ.catalog import find_card
+from bench.econ.pricing import price_entry, reprice
 from bench.econ.scenario import load_scenario
 from bench.errors import InvalidInput
-from bench.report import (
-    compare_results,
-    format_comparison,
-    pivot_ratios,
-    price_entry,
-    render_html,
-    render_table,
-    rerender,
-)
+from bench.report import compare_results, format_comparison, render_html, render_table
+from bench.report.cells import pivot_ratios
 from bench.report.compare import verdict
 from bench.report.table import COLUMNS, table_rows
+from bench.result.entry import StoredStat
+from bench.result.model import Result, load_result
+from bench.stats import Unmeasured
 
 GOLDEN_V1 = Path(__file__).parent / "golden" / "result-v1.json"
+GOLDEN_V2 = Path(__file__).parent / "golden" / "result-v2.json"
+# The host around one GPU of an 8-GPU SXM server: NVIDIA DGX H100 datasheet (2023), ~10.2 kW
+# with 8 x 700 W GPUs: (10,200 - 5,600) / 8 = 575 W; its share of the server's price, 15,000 USD
+# per GPU (bench/data/hardware.toml's estimate). Board power + 575 W is a GPU's wall power.
+SXM_HOST_W = (10_200.0 - 8 * 700.0) / 8
+SXM_HOST_CAPEX_USD = 15_000.0
+VM_CPU = Path(__file__).parent.parent / "results" / "20261129T022822Z-vm-cpu.json"
+
+
+def typed(doc: dict) -> Result:
+    """The typed Result of a fixture document, read the one way every caller reads it."""
+    return Result.from_dict(doc, "fixture")
 
 
 def _cells(doc: dict, label: str) -> dict[str, str]:
@@ -81,7 +92,7 @@ def test_table_has_asic_reference_rows():
 def test_pivot_ratio_hand_worked():
     # AI: 2.4e-7 USD/J; mining on the same card: 5.0e-12 USD/J; 2.4e-7 / 5e-12 = 48,000.
     doc = gpu_doc()
-    assert pivot_ratios(doc["workloads"]) == [None, pytest.approx(48000.0)]
+    assert pivot_ratios(typed(doc).workloads) == [None, pytest.approx(48000.0, rel=1e-12)]
     assert _cells(doc, "llm-decode @ cuda:0")["pivot"] == "48,000x"
     assert _cells(doc, "sha256d @ cuda:0")["pivot"] == "base"
 
@@ -89,7 +100,7 @@ def test_pivot_ratio_hand_worked():
 def test_pivot_ratio_needs_mining_on_the_same_device():
     doc = gpu_doc()
     doc["workloads"][1]["device"] = {"id": "cuda:1", "kind": "cuda", "name": "NVIDIA H200"}
-    assert pivot_ratios(doc["workloads"]) == [None, None]
+    assert pivot_ratios(typed(doc).workloads) == [None, None]
 
 
 def test_pivot_ratio_under_late_2025_matches_a_hand_calculation():
@@ -107,8 +118,12 @@ def test_pivot_ratio_under_late_2025_matches_a_hand_calculation():
     ai_usd_per_j = 2400.0 * token_usd / 600.0
     assert mining["economics"]["usd_per_j"] == pytest.approx(mining_usd_per_j, rel=1e-9)
     assert llm["economics"]["usd_per_j"] == pytest.approx(ai_usd_per_j, rel=1e-9)
-    ratios = pivot_ratios([mining, llm])
-    assert ratios[1] == pytest.approx(ai_usd_per_j / mining_usd_per_j, rel=1e-9)
+    ratios = pivot_ratios(typed(_priced([mining, llm], sc, price=False)).workloads)
+    # the pivot compares wall joules: board power plus the host, 575 W per GPU in an SXM
+    # server (NVIDIA DGX H100 datasheet, 2023: (10,200 - 8 x 700) W / 8, bench's hardware.toml)
+    ai_wall = ai_usd_per_j * 600.0 / (600.0 + SXM_HOST_W)
+    mining_wall = mining_usd_per_j * 650.0 / (650.0 + SXM_HOST_W)
+    assert ratios[1] == pytest.approx(ai_wall / mining_wall, rel=1e-9)
     assert {r["name"] for r in mining["asic_references"]} >= {"Antminer S21 XP"}
     assert llm["asic_references"] == []
 
@@ -121,18 +136,35 @@ def test_price_entry_keeps_unmeasured_power_unmeasured():
 # --- HTML --------------------------------------------------------------------------------
 
 
+def _svgs(page: str) -> dict[str, str]:
+    """Each inline SVG of a page by its <title>."""
+    found = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+    return {re.search(r"<title>(.*?)</title>", svg).group(1): svg for svg in found}
+
+
+def _texts(svg: str) -> list[str]:
+    """The text drawn in an SVG (matplotlib writes text as <text> with svg.fonttype none)."""
+    return [html.unescape(t) for t in re.findall(r"<text\b[^>]*>(.*?)</text>", svg, flags=re.S)]
+
+
 def test_html_holds_the_plots_as_inline_svg():
-    page = render_html(gpu_doc())
-    # revenue per kWh, energy per unit, and one power trace per workload
-    assert page.count("<svg") == 4
-    for title in (
-        "Revenue per kWh by workload",
-        "Energy per work unit",
-        "Power over time: sha256d @ cuda:0",
-        "Power over time: llm-decode @ cuda:0",
-    ):
-        assert f"<title>{title}</title>" in page
-    assert "USD/kWh, log scale" in page  # the revenue axis is logarithmic and says so
+    page = render_html(typed(gpu_doc()))
+    svgs = _svgs(page)
+    # throughput: the window spread and one time plot per workload; energy: revenue per kWh,
+    # energy per unit, one power trace per workload
+    assert sorted(svgs) == sorted(
+        [
+            "Spread of the measured windows",
+            "Throughput over time: sha256d @ cuda:0",
+            "Throughput over time: llm-decode @ cuda:0",
+            "Revenue per kWh by workload",
+            "Energy per work unit",
+            "Power over time: sha256d @ cuda:0",
+            "Power over time: llm-decode @ cuda:0",
+        ]
+    )
+    assert page.count("<svg") == len(svgs)
+    assert "USD/kWh, log scale" in " ".join(_texts(svgs["Revenue per kWh by workload"]))
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page
 
 
@@ -152,11 +184,73 @@ def test_html_is_self_contained():
         ]
 
 
-def test_html_notes_unmeasured_power_instead_of_empty_plots():
-    page = render_html(cpu_doc())
-    assert page.count("<svg") == 0
-    assert f"sha256d @ cpu: power unmeasured ({RAPL_REASON})." in page
-    assert "No revenue per kWh to plot" in page
+def test_html_without_energy_notes_it_and_still_plots_throughput():
+    page = render_html(typed(cpu_doc()))
+    svgs = _svgs(page)
+    assert sorted(svgs) == [
+        "Spread of the measured windows",
+        "Throughput over time: llm-decode @ cpu",
+        "Throughput over time: sha256d @ cpu",
+    ]
+    assert "No revenue per kWh to plot" in page and "No energy per unit to plot" in page
+    # one note for the power traces, not one per workload; the reason once, at the top
+    assert "No power trace to plot: no workload&#x27;s power was measured." in page
+    assert f"Energy was not measured for any workload ({RAPL_REASON})" in html.unescape(page)
+
+
+def _raw_windows(path: Path) -> dict[str, list[float]]:
+    """Window rates per workload straight from the JSON file, without bench's reader."""
+    doc = json.loads(path.read_text())
+    return {e["workload"]["name"]: [w["units"] / w["elapsed_s"] for w in e["windows"]]
+            for e in doc["workloads"]}  # fmt: skip
+
+
+def test_html_of_a_vm_run_without_energy_plots_each_workload():
+    page = render_html(load_result(VM_CPU))  # the committed reference result, schema v1
+    svgs = _svgs(page)
+    rates = _raw_windows(VM_CPU)
+    assert len(svgs) == 1 + len(rates)  # the window spread, one time plot per workload
+    assert page.count("<svg") == len(svgs)
+    prefixes = {"sha256d": "MH/s", "gemm": "GFLOP/s", "llm-prefill": "ktok/s",
+                "llm-decode": "tok/s", "resnet50": "img/s", "bert": "seq/s"}  # fmt: skip
+    scale = {"M": 1e6, "G": 1e9, "k": 1e3}
+    for name, axis_unit in prefixes.items():
+        texts = _texts(svgs[f"Throughput over time: {name} @ cpu"])
+        assert f"throughput ({axis_unit})" in texts
+        assert "time since warm-up began (s)" in texts
+        assert "warm-up (not measured)" in texts  # the warm-up is shaded and labelled
+        median = statistics.median(rates[name]) / scale.get(axis_unit[0], 1.0)
+        assert f"median {median:.3g} {axis_unit}" in texts
+    spread = _texts(svgs["Spread of the measured windows"])
+    assert "window throughput relative to the workload's median (%)" in spread
+    for name, values in rates.items():
+        assert f"{name} @ cpu" in spread
+        rel = (max(values) - min(values)) / statistics.median(values)
+        assert any(t.startswith(f"n={len(values)}, range {100 * rel:.1f}%") for t in spread)
+
+
+def test_throughput_series_put_windows_after_the_warm_up():
+    from bench.report.plots import rate_series
+
+    # v1 golden: windows of 5 s without times; warm-up 2.1 s: laid end to end after it
+    old = load_result(GOLDEN_V1).workloads[0]
+    series = rate_series(old)
+    assert series.warmup_s == 2.1 and series.warmup_rates_per_s == ()
+    assert [(b, e) for b, e, _ in series.windows] == [
+        pytest.approx(p, abs=1e-12) for p in [(2.1, 7.1), (7.1, 12.1), (12.1, 17.1)]
+    ]
+    # a window's rate is its units over its seconds: 36.45e9 H / 5 s
+    assert series.windows[0][2] == 36.45e9 / 5.0
+    # the VM run: windows carry meter times; the first starts when the warm-up ended
+    entry = load_result(VM_CPU).workloads[0]
+    raw = json.loads(VM_CPU.read_text())["workloads"][0]
+    first = raw["windows"][0]["t_begin_s"]
+    series = rate_series(entry)
+    assert series.windows[0][0] == pytest.approx(raw["warmup"]["seconds"], abs=1e-9)
+    for (begin, end, _), w in zip(series.windows, raw["windows"], strict=True):
+        assert end - begin == pytest.approx(w["t_end_s"] - w["t_begin_s"], abs=1e-9)
+        assert begin == pytest.approx(w["t_begin_s"] - first + raw["warmup"]["seconds"])
+    assert series.warmup_rates_per_s == tuple(raw["warmup"]["rates_per_s"])
 
 
 def test_html_shows_environment_scenario_warnings_and_table():
@@ -190,13 +284,16 @@ def _rate_doc(rate: float, spread: float, scenario: dict = SCENARIO) -> dict:
 
 
 def test_verdict_same_fast_slow_by_measured_spread():
-    base = _rate_doc(100.0, 0.02)["workloads"][0]["summary"]["units_per_s"]
+    base = typed(_rate_doc(100.0, 0.02)).workloads[0].stat("units_per_s")
     for rate, expected in ((101.0, "SAME"), (99.0, "SAME"), (110.0, "FAST"), (90.0, "SLOW")):
-        other = _rate_doc(rate, 0.01)["workloads"][0]["summary"]["units_per_s"]
+        other = typed(_rate_doc(rate, 0.01)).workloads[0].stat("units_per_s")
         got = verdict(base, other)
         assert got["verdict"] == expected, rate
-        assert got["rel_diff"] == pytest.approx((rate - 100.0) / 100.0)
+        assert got["rel_diff"] == pytest.approx((rate - 100.0) / 100.0, rel=1e-12)
         assert got["noise"] == 0.02
+    one = StoredStat("H/s", 1, 100.0, 100.0, 100.0, 100.0, 100.0, 100.0, None)
+    assert verdict(one, one) == {"verdict": "UNKNOWN", "rel_diff": 0.0, "noise": None}
+    assert verdict(Unmeasured("no windows"), one)["verdict"] == "UNMEASURED"
 
 
 def test_compare_gives_verdicts_against_the_first_result():
@@ -217,17 +314,16 @@ def test_compare_flags_different_scenarios():
     assert "notice: results were priced under different scenarios" in format_comparison(cmp)
 
 
-def test_compare_flags_different_schema_versions(monkeypatch):
-    monkeypatch.setattr(results.document, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(results.document, "_UPGRADES", {1: lambda doc: doc})
-    newer = results.build_result(results.read_result(GOLDEN_V1)["environment"], {}, [])
-    newer["scenario"] = results.read_result(GOLDEN_V1)["scenario"]
-    cmp = compare_results([GOLDEN_V1, newer])
-    assert any("differ in schema version" in n and "v1" in n and "v2" in n for n in cmp["notices"])
+def test_compare_flags_different_schema_versions():
+    cmp = compare_results([GOLDEN_V1, GOLDEN_V2])
+    assert any(
+        "differ in schema version (result-v1.json: v1, result-v2.json: v2)" in n
+        for n in cmp["notices"]
+    )
 
 
 def test_compare_repriced_under_one_scenario_has_no_scenario_notice():
-    other = rerender(results.read_result(GOLDEN_V1), "terawulf-q3-2025")
+    other = reprice(results.read_result(GOLDEN_V1), "terawulf-q3-2025")
     cmp = compare_results([GOLDEN_V1, other], scenario="late-2025")
     assert cmp["notices"] == ["every result re-priced under scenario late-2025"]
     # both priced alike now: identical revenue figures for identical measurements
@@ -242,8 +338,11 @@ def test_compare_per_dollar_figures_come_from_the_catalog():
     gpu_row = next(r for r in cmp["rows"] if r["card"] == "NVIDIA H200" and r["unit"] == "hash")
     price = find_card("NVIDIA H200").price_usd.value
     assert gpu_row["catalog"]["source"] == "catalog"
+    assert gpu_row["catalog"]["price_usd"]["value"] == price
     assert gpu_row["measured"]["source"] == "measured"
-    assert gpu_row["per_usd"]["units_per_s_per_usd"] == pytest.approx(7.3e9 / price)
+    # per capex dollar: the card's catalog price plus its host's share (board power, SXM)
+    per_usd = 7.3e9 / (price + SXM_HOST_CAPEX_USD)
+    assert gpu_row["per_usd"]["units_per_s_per_usd"] == pytest.approx(per_usd, rel=1e-12)
     assert "catalog" in gpu_row["per_usd"]["source"]
     cpu_row = next(r for r in cmp["rows"] if r["card"] == "Test CPU")
     assert cpu_row["catalog"] is None and cpu_row["per_usd"] == {}
@@ -268,9 +367,9 @@ def test_compare_refuses_an_unknown_sort_metric():
 # --- re-pricing --------------------------------------------------------------------------
 
 
-def test_rerender_reprices_and_keeps_measurements():
+def test_reprice_reprices_and_keeps_measurements():
     doc = results.read_result(GOLDEN_V1)
-    out = rerender(doc, "terawulf-q3-2025")
+    out = reprice(doc, "terawulf-q3-2025")
     sc = load_scenario("terawulf-q3-2025")
     assert out["scenario"]["name"] == "terawulf-q3-2025"
     assert doc["scenario"]["name"] == "late-2025"  # the original is untouched
@@ -300,9 +399,10 @@ def test_empty_unmeasured_trace_from_the_meter_becomes_a_note():
     doc["workloads"][0]["power_trace"] = {"t_s": [], "power_w": [], "source": "unmeasured"}
     doc["workloads"][0]["energy_source"] = "unmeasured"
     doc["workloads"][0]["energy_note"] = "NVML energy counter not supported"
-    page = render_html(doc)
+    page = render_html(typed(doc))
     assert "sha256d @ cuda:0: power unmeasured (NVML energy counter not supported)." in page
-    assert page.count("<svg") == 3
+    assert "Power over time: sha256d @ cuda:0" not in _svgs(page)
+    assert "Power over time: llm-decode @ cuda:0" in _svgs(page)
 
 
 def test_compare_sorts_by_pivot_ratio():
@@ -334,10 +434,8 @@ CPU_RAPL = {"id": "cpu", "kind": "cpu", "name": "Test CPU", "energy_source": "ra
 
 
 def flat_scenario():
-    """late-2025 with 0.10 USD/kWh, PUE 1.5, uptime 1 and no host overhead."""
-    return load_scenario(
-        "late-2025", electricity_usd_kwh=0.10, pue=1.5, uptime=1.0, host_overhead_fraction=0.0
-    )
+    """late-2025 with 0.10 USD/kWh, PUE 1.5 and mining uptime 1."""
+    return load_scenario("late-2025", electricity_usd_kwh=0.10, pue=1.5, uptime=1.0)
 
 
 def _btc_usd_per_hash(sc) -> float:
@@ -347,28 +445,29 @@ def _btc_usd_per_hash(sc) -> float:
     return reward * (1 - sc.value("pool_fee")) / (sc.value("difficulty") * 2**32) * sc.btc_price_usd
 
 
-def _priced(entries: list[dict], sc) -> dict:
-    for e in entries:
+def _priced(entries: list[dict], sc, price: bool = True) -> dict:
+    for e in entries if price else ():
         e["economics"], e["asic_references"] = price_entry(e, sc)
     return results.build_result(gpu_doc()["environment"], sc.to_dict(), entries)
 
 
 def test_cpu_energy_is_priced_on_the_package_footing_without_gpu_host_overhead():
-    sc = load_scenario("late-2025")  # host overhead 0.82, measured around GPUs
+    sc = load_scenario("late-2025")  # a GPU's host: 575 W per GPU in an SXM server
     cpu = entry("sha256d", "hash", "mining", 2.0e7, 65.0, device=CPU_RAPL)
     gpu = entry("sha256d", "hash", "mining", 7.3e9, 650.0)
     doc = _priced([cpu, gpu], sc)
     results.validate(doc)  # the schema knows the package footing
     econ_cpu, econ_gpu = cpu["economics"], gpu["economics"]
     assert econ_cpu["footing"] == "package" and econ_cpu["wall_power_w"] == 65.0
-    assert econ_gpu["footing"] == "board" and econ_gpu["wall_power_w"] == pytest.approx(650 * 1.82)
+    assert econ_gpu["footing"] == "board" and econ_gpu["wall_power_w"] == 650 + SXM_HOST_W
     # USD per kWh of package energy: USD per hash * 2e7 H/s / 65 W * 3.6e6 J/kWh
     usd_per_kwh = _btc_usd_per_hash(sc) * 2.0e7 / 65.0 * 3.6e6
     assert econ_cpu["usd_per_kwh"] == pytest.approx(usd_per_kwh, rel=1e-9)
     assert econ_cpu["usd_per_kwh_wall"] == pytest.approx(usd_per_kwh, rel=1e-9)
     cell = _cells(doc, "sha256d @ cpu")["USD/kWh (footing)"]
     assert cell == f"{usd_per_kwh:.4g} package"
-    assert "package = CPU package + DRAM power (RAPL), no host overhead" in render_table(doc)
+    legend = " ".join(render_table(doc).split())  # the legend is wrapped at 100 columns
+    assert "package = CPU package + DRAM power (RAPL), no host overhead" in legend
 
 
 def _gpu_suite(sc) -> dict:
@@ -395,8 +494,10 @@ def test_table_says_how_each_workload_is_priced():
         "gemm @ cuda:0: unpriced (no market price for raw FLOPs; see its MFU); measured MFU 70.0%"
         in text
     )
-    # H200 at 4.1 USD/h, 80 % of hours sold in late-2025
-    assert "resnet50 @ cuda:0: priced per GPU-hour (H200 at 4.1 USD/h, 80% of hours sold)" in text
+    # the catalog's H200 SXM at 4.1 USD/h, 80 % of hours sold in late-2025
+    assert (
+        "resnet50 @ cuda:0: priced per GPU-hour (H200 SXM at 4.1 USD/h, 80% of hours sold)" in text
+    )
     assert "basis: how revenue is priced" in text
 
 
@@ -422,14 +523,14 @@ def test_spread_is_labelled_a_range_and_one_window_has_none():
 
 def test_report_pivot_is_the_econ_pivot():
     import bench.econ
-    from bench.report import figures
+    from bench.report import cells
 
-    assert figures.pivot_ratio is bench.econ.pivot_ratio
+    assert cells.pivot_ratio is bench.econ.pivot_ratio
     # priced documents carry wall figures: the pivot is the ratio of USD per wall joule
     doc = _gpu_suite(load_scenario("late-2025"))
     mining, llm = doc["workloads"][0]["economics"], doc["workloads"][1]["economics"]
     ratio = llm["usd_per_j_wall"] / mining["usd_per_j_wall"]
-    assert pivot_ratios(doc["workloads"])[1] == pytest.approx(ratio)
+    assert pivot_ratios(typed(doc).workloads)[1] == pytest.approx(ratio, rel=1e-12)
 
 
 def _miner_doc(card: str, path: str, rate: float, spread: float = 0.02) -> dict:
@@ -492,19 +593,86 @@ def test_compare_payback_and_tco_come_from_econ_procurement():
     doc = _gpu_suite(sc)
     cmp = compare_results([doc], scenario=sc)
     rows = {r["workload"]: r for r in cmp["rows"]}
-    price = find_card("NVIDIA H200").price_usd.value  # 35,000 USD, catalog
-    # llm-decode: 2400 tok/s * 86400 s * 0.065 USD/M = 13.4784 USD/day; 0.6 kW * 24 h * 1.5 *
-    # 0.10 USD/kWh = 2.16 USD/day of electricity; net 11.3184 USD/day
-    net = 2400 * 86400 * 0.065 / 1e6 - 0.6 * 24 * 1.5 * 0.10
+    # capex: the catalog card price plus the host's share of the server (board power)
+    capex = find_card("NVIDIA H200").price_usd.value + SXM_HOST_CAPEX_USD
+    # llm-decode at 2400 tok/s, 600 W board, sold a fraction f of the hours:
+    # gross 2400 * 86400 * price per token * f; electricity (600 + 575) W at the wall * 24 h *
+    # PUE 1.5 * 0.10 USD/kWh * f
+    sold = sc.value("ai_sold_fraction")
+    usd_per_token = sc.token_usd_per_million["llama-8b"].price.value / 1e6
+    wall_kw = (600.0 + SXM_HOST_W) / 1000
+    net = 2400 * 86400 * usd_per_token * sold - wall_kw * 24 * 1.5 * 0.10 * sold
+    tco = capex + wall_kw * 1.5 * 0.10 * 24 * 365.25 * 3 * sold
     llm = rows["llm-decode"]["per_usd"]
-    assert llm["payback_months"] == pytest.approx(price / (net * 365.25 / 12))
-    assert llm["tco_usd"] == pytest.approx(price + 0.6 * 1.5 * 0.10 * 24 * 365.25 * 3)
-    assert llm["net_usd_per_year_per_usd"] == pytest.approx(net * 365.25 / price)
+    assert llm["capex_usd"] == capex
+    assert llm["units_per_s_per_usd"] == pytest.approx(2400 / capex, rel=1e-12)
+    assert llm["tco_usd"] == pytest.approx(tco, rel=1e-12)
+    assert llm["net_usd_per_year_per_usd"] == pytest.approx(net * 365.25 / capex, rel=1e-12)
+    # at this net the capex is not repaid within the 3 years of the TCO
+    assert capex / (net * 365.25 / 12) > 36 and llm["payback_months"] is None
     assert rows["sha256d"]["per_usd"]["payback_months"] is None
     assert rows["gemm"]["per_usd"]["no_revenue"].startswith("unpriced")
+    # without revenue figures only the throughput per card dollar: 7e14 FLOP/s / card price
+    card_price = find_card("NVIDIA H200").price_usd.value
+    assert rows["gemm"]["per_usd"]["units_per_s_per_usd"] == 7.0e14 / card_price
     text = format_comparison(cmp)
     lines = {line.split()[0]: line for line in text.splitlines()[3:] if line.strip()}
     assert "never (net -" in lines["sha256d"]  # loses money after electricity
+    assert "> 3 years" in lines["llm-decode"]  # earns, but not the capex back in 3 years
     assert "never" not in lines["gemm"] and "n/a (unpriced)" in lines["gemm"]
-    assert f"{price + 0.6 * 1.5 * 0.10 * 24 * 365.25 * 3:,.0f}" in lines["llm-decode"]
+    assert f"{tco:,.0f}" in lines["llm-decode"]
     assert "per-token" in lines["llm-decode"] and "gpu-hour" in lines["resnet50"]
+
+
+# --- the command line on both schema versions ---------------------------------------------
+
+
+def test_report_cli_reads_a_v1_and_a_v2_file(run_cli, tmp_path):
+    rates = _raw_windows(VM_CPU)
+    res = run_cli("report", VM_CPU)  # the committed reference result, schema v1
+    assert res.exit_code == 0, res.stderr
+    lines = {line.split()[2]: line for line in res.stdout.splitlines() if " @ cpu " in line}
+    units = {"sha256d": (1e6, "MH/s"), "gemm": (1e9, "GFLOP/s"), "bert": (1.0, "seq/s")}
+    for name, (scale, unit) in units.items():
+        median = statistics.median(rates[name])
+        rel = (max(rates[name]) - min(rates[name])) / median
+        assert f"{median / scale:.3g} {unit} range {100 * rel:.1f}%" in lines[name]
+        assert "unmeasured" in lines[name] and " 0 " not in lines[name]
+    res = run_cli("report", GOLDEN_V2)  # schema v2: a partial run says which workload failed
+    assert res.exit_code == 0, res.stderr
+    assert "status: partial" in res.stdout
+    assert "failed: resnet50 on cuda:0: CUDA out of memory" in res.stdout
+    assert "35 tok/s range n/a (1 window)" in res.stdout  # one window: no range, not 0 %
+
+
+def test_report_cli_writes_the_html_of_a_v1_file(run_cli, tmp_path):
+    out = tmp_path / "vm.html"
+    res = run_cli("report", VM_CPU, "--html", out)
+    assert res.exit_code == 0, res.stderr
+    svgs = _svgs(out.read_text())
+    assert len(svgs) == 1 + len(_raw_windows(VM_CPU))
+    assert "Schema version 2 (upgraded on read from version 1)" in out.read_text()
+
+
+def test_compare_cli_reads_v1_against_v2(run_cli):
+    res = run_cli("compare", GOLDEN_V1, GOLDEN_V2)
+    assert res.exit_code == 0, res.stderr
+    assert "notice: results differ in schema version" in res.stdout
+    # the same measurements in both files (7.3 GH/s and 2400 tok/s): SAME, +0.0 %
+    assert "SAME: sha256d on NVIDIA H200 (result-v2.json) vs NVIDIA H200 (result-v1.json): " \
+        "throughput +0.0%" in res.stdout  # fmt: skip
+    assert "SAME: llm-decode on NVIDIA H200 (result-v2.json)" in res.stdout
+
+
+def test_report_without_matplotlib_says_why_it_has_no_plots(monkeypatch):
+    import sys
+
+    import bench.report
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.delitem(sys.modules, "bench.report.plots", raising=False)
+    monkeypatch.delattr(bench.report, "plots", raising=False)
+    page = render_html(load_result(VM_CPU))
+    assert "Plots omitted" in page and "matplotlib" in page and "<svg" not in page
+    median = statistics.median(_raw_windows(VM_CPU)["sha256d"])
+    assert f"{median / 1e6:.3g} MH/s" in page  # the table is still there

@@ -12,15 +12,21 @@ from matplotlib import image
 
 from bench import result as results
 from bench.report import render_html
+from bench.result.model import load_result
 
-GOLDEN_V1 = Path(__file__).parent / "golden" / "result-v1.json"
+GOLDEN_V2 = Path(__file__).parent / "golden" / "result-v2.json"
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 BROWSER = next((b for b in map(shutil.which, BROWSERS) if b), None)
 TITLES = (
+    "Spread of the measured windows",
+    "Throughput over time: sha256d @ cuda:0",
+    "Throughput over time: llm-decode @ cuda:0",
+    "Throughput over time: llm-decode @ cpu",
     "Revenue per kWh by workload",
     "Energy per work unit",
     "Power over time: sha256d @ cuda:0",
     "Power over time: llm-decode @ cuda:0",
+    "Power over time: llm-decode @ cpu",
 )
 ASIC_ORANGE = (0xFF, 0x7F, 0x0E)  # matplotlib's C1, the ASIC bars
 MEASURED_BLUE = (0x1F, 0x77, 0xB4)  # matplotlib's C0, measured bars and power lines
@@ -56,7 +62,7 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
 def report_page(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("report")
     page = folder / "report.html"
-    results.atomic_write_text(page, render_html(results.read_result(GOLDEN_V1)))
+    results.atomic_write_text(page, render_html(load_result(GOLDEN_V2)))
     return page
 
 
@@ -84,12 +90,12 @@ def test_screenshot_shows_the_plots(report_page, tmp_path):
     done = _chromium(
         tmp_path / "profile",
         "--hide-scrollbars",
-        "--window-size=1200,2400",
+        "--window-size=1200,6000",
         f"--screenshot={shot}",
         report_page.as_uri(),
     )
     assert done.returncode == 0, done.stderr[-2000:]
     pixels = image.imread(shot)
-    assert pixels.shape[0] == 2400 and pixels.shape[1] == 1200
+    assert pixels.shape[0] == 6000 and pixels.shape[1] == 1200
     assert _has_colour(pixels, ASIC_ORANGE), "the ASIC reference bars are not on screen"
     assert _has_colour(pixels, MEASURED_BLUE), "the measured bars and traces are not on screen"

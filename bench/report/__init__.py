@@ -1,22 +1,24 @@
-"""Reports on result documents: the terminal table, the HTML report, comparison, re-pricing.
+"""Reports on typed results (bench.result.model.Result): the terminal table, the HTML report
+with its plots, and the comparison of several results.
 
-Every function returns text or plain data; the command line prints and writes files.
+Every function returns text or plain data; the command line prints and writes files. The report
+renders what a Result holds and never prices: re-pricing is bench.econ's.
 """
 
 from __future__ import annotations
 
+# bench/cli/report.py as last committed still imports `rerender` from here; re-pricing is
+# bench.econ's (bench.econ.pricing.reprice). Remove once the CLI's edit is committed.
+from bench.econ.pricing import reprice as rerender  # noqa: E402, F401
+from bench.report.cells import pivot_ratios
 from bench.report.compare import compare_results, format_comparison
-from bench.report.figures import pivot_ratios
 from bench.report.html import render_html
-from bench.report.pricing import price_entry, rerender
 from bench.report.table import render_table
 
 __all__ = [
     "compare_results",
     "format_comparison",
     "pivot_ratios",
-    "price_entry",
     "render_html",
     "render_table",
-    "rerender",
 ]

@@ -9,16 +9,21 @@ from __future__ import annotations
 import json
 import os
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench import result as results
 from bench.econ.catalog import find_card
+from bench.econ.pricing import reprice
+from bench.econ.scenario import load_scenario
 from bench.econ.tco import procurement
 from bench.errors import InvalidInput
-from bench.report import figures as fg
-from bench.report.pricing import as_scenario, rerender
+from bench.report import cells
 from bench.report.table import format_grid
+from bench.result.check import thaw
+from bench.result.entry import Entry, StoredStat
+from bench.result.model import Result, load_result
+from bench.stats import Unmeasured
 
 # metric -> True when higher is better
 METRICS = {
@@ -38,16 +43,16 @@ METRICS = {
 IMPLEMENTATION_FIELDS = frozenset({"backend", "path", "threads", "verify_span"})
 
 
-def _load(item: Any) -> tuple[str, dict]:
-    """(label, document) of a path or an already loaded document."""
+def _load(item: Any) -> tuple[str, Result]:
+    """(label, Result) of a path, a Result, or a parsed document (read with Result.from_dict)."""
     if isinstance(item, (str, os.PathLike)):
-        return Path(item).name, results.read_result(item)
-    env = item.get("environment", {})
-    return f"{env.get('hostname', '?')} {env.get('started_utc', '')}".strip(), item
+        return Path(item).name, load_result(item)
+    result = cells.as_result(item)
+    return cells.run_label(result), result
 
 
-def _unique_labels(docs: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
-    """Number the labels that repeat (two documents from the same host and start time)."""
+def _unique_labels(docs: list[tuple[str, Result]]) -> list[tuple[str, Result]]:
+    """Number the labels that repeat (two results from the same host and start time)."""
     labels = [label for label, _ in docs]
     return [
         (f"{label} #{i + 1}" if labels.count(label) > 1 else label, doc)
@@ -64,91 +69,92 @@ def _catalog(device_name: str) -> dict | None:
     return {"card": card.name, "price_usd": price, "source": "catalog"}
 
 
-def _per_usd(entry: dict, measured: dict, scenario: Any, years: float) -> dict:
-    """Measured figures per catalog dollar, payback and TCO (bench.econ's procurement).
+def _per_usd(entry: Entry, measured: dict, scenario: Any, years: float) -> dict:
+    """Measured figures per capex dollar, payback and TCO (bench.econ's procurement).
 
-    Empty when the catalog has no price or the throughput is unmeasured; without revenue
-    figures (unpriced, unmeasured energy) only the throughput per dollar.
+    The capex is procurement's: the catalog card price plus, on board power, the host's share
+    per GPU. Empty when the catalog has no price or the throughput is unmeasured; without
+    revenue figures (unpriced, unmeasured energy) only the throughput per card dollar.
     """
-    card = find_card(entry.get("device", {}).get("name", "") or "")
+    card = find_card(entry.device.name) if entry.device.name else None
     if card is None or card.price_usd is None or measured["units_per_s"] is None:
         return {}
     capex = card.price_usd.value
     out = {
         "units_per_s_per_usd": measured["units_per_s"] / capex,
-        "source": "measured / catalog price",
+        "source": "measured / catalog card price",
     }
-    econ = entry.get("economics") or {}
-    if fg.econ_missing(entry) or not isinstance(econ.get("net_usd_per_day"), (int, float)):
-        return {**out, "no_revenue": fg.econ_missing(entry) or "no revenue figures"}
+    missing = cells.econ_missing(entry)
+    if missing or entry.economics.value("net_usd_per_day") is None:
+        return {**out, "no_revenue": missing or "no revenue figures"}
     doc = procurement(
         {k: measured[k] for k in ("units_per_s", "unit", "power_w")},
-        econ,
+        entry.economics.to_dict(),
         scenario,
         card,
         years=years,
     )
-    cost = doc["tco"] or {}
     return {
-        **out,
+        "units_per_s_per_usd": measured["units_per_s"] / doc["capex_usd"],
+        "source": "measured / capex (catalog card price + host share)",
+        "capex_usd": doc["capex_usd"],
         "net_usd_per_year_per_usd": doc["net_usd_per_year_per_capex_usd"],
         "gross_usd_per_year_per_usd": doc["gross_usd_per_year_per_capex_usd"],
         "payback_months": doc["payback_months"],
         "payback_never": doc["payback_never"],
-        "tco_usd": cost.get("tco_usd"),
+        "tco_usd": doc["tco"]["tco_usd"] if doc["tco"] else None,
         "tco_years": years,
     }
 
 
-def workload_key(workload: dict) -> str:
+def workload_key(workload: Mapping[str, Any]) -> str:
     """What a workload computed (name and parameters), without how it ran (backend, path)."""
-    kept = {k: v for k, v in workload.items() if k not in IMPLEMENTATION_FIELDS}
+    kept = {k: v for k, v in thaw(workload).items() if k not in IMPLEMENTATION_FIELDS}
     return json.dumps(kept, sort_keys=True)
 
 
-def _row(label: str, doc: dict, entry: dict, pivot: float | None, priced: tuple) -> dict:
+def _row(label: str, result: Result, entry: Entry, pivot: float | None, priced: tuple) -> dict:
     """One comparison row: measured, catalog and per-dollar figures kept apart."""
-    rate = fg.summary_stat(entry, "units_per_s")
-    device = entry.get("device", {})
-    usd_per_kwh, footing = fg.revenue_per_kwh(entry)
+    rate = entry.stat("units_per_s")
+    usd_per_kwh, footing = cells.usd_per_kwh(entry)
     measured = {
-        "units_per_s": fg.stat_median(rate),
-        "unit": entry.get("unit", "unit"),
-        "rel_spread": rate.get("rel_spread"),
-        "power_w": fg.stat_median(fg.summary_stat(entry, "power_w")),
-        "j_per_unit": fg.stat_median(fg.summary_stat(entry, "j_per_unit")),
+        "units_per_s": entry.median("units_per_s"),
+        "unit": entry.unit,
+        "rel_spread": None if isinstance(rate, Unmeasured) else rate.rel_spread,
+        "power_w": entry.median("power_w"),
+        "j_per_unit": entry.median("j_per_unit"),
         "usd_per_kwh": usd_per_kwh,
         "footing": footing,
-        "basis": fg.basis(entry),
-        "net_usd_per_day": fg.econ_value(entry, "net_usd_per_day"),
+        "basis": entry.economics.basis,
+        "net_usd_per_day": entry.economics.value("net_usd_per_day"),
         "pivot": pivot,
         "source": "measured",
     }
     return {
         "result": label,
-        "card": device.get("name") or device.get("id", "?"),
-        "device": device.get("id", "?"),
-        "host": doc.get("environment", {}).get("hostname", "?"),
-        "workload": entry.get("workload", {}).get("name", "?"),
-        "workload_key": workload_key(entry.get("workload", {})),
-        "unit": entry.get("unit", "unit"),
-        "rate_stat": rate,
+        "card": entry.device.name or entry.device.id,
+        "device": entry.device.id,
+        "host": cells.host(result),
+        "workload": entry.name,
+        "workload_key": workload_key(entry.workload),
+        "unit": entry.unit,
+        "rate_stat": rate.to_dict(),
         "measured": measured,
-        "catalog": _catalog(device.get("name", "")),
+        "catalog": _catalog(entry.device.name),
         "per_usd": _per_usd(entry, measured, *priced),
+        "_rate": rate,
     }
 
 
 def metric(row: dict, name: str) -> float | None:
     """A row's value of a sortable metric, from its measured or per-dollar part."""
-    value = row["measured"].get(name, row["per_usd"].get(name))
+    part = row["measured"] if name in row["measured"] else row["per_usd"]
+    value = part[name] if name in part else None
     return value if isinstance(value, (int, float)) else None
 
 
 def sort_rows(rows: list[dict], sort_by: str) -> list[dict]:
     """Rows grouped by workload (first appearance), best first by the metric; None last."""
-    if sort_by not in METRICS:
-        raise InvalidInput(f"unknown sort metric {sort_by!r} (known: {', '.join(METRICS)})")
     order = {w: i for i, w in reversed(list(enumerate(r["workload"] for r in rows)))}
     sign = -1.0 if METRICS[sort_by] else 1.0
 
@@ -159,17 +165,15 @@ def sort_rows(rows: list[dict], sort_by: str) -> list[dict]:
     return sorted(rows, key=key)
 
 
-def verdict(ref: dict, other: dict) -> dict:
+def verdict(ref: StoredStat | Unmeasured, other: StoredStat | Unmeasured) -> dict:
     """SAME when throughputs differ by less than the larger relative range; else FAST or SLOW.
 
     UNKNOWN when neither has a range (one window each): the noise is not known.
     """
-    a, b = fg.stat_median(ref), fg.stat_median(other)
-    if not a or b is None:
+    if isinstance(ref, Unmeasured) or isinstance(other, Unmeasured) or not ref.median:
         return {"verdict": "UNMEASURED", "rel_diff": None, "noise": None}
-    spreads = [s.get("rel_spread") for s in (ref, other)]
-    known = [float(s) for s in spreads if isinstance(s, (int, float))]
-    rel_diff = (b - a) / a
+    rel_diff = (other.median - ref.median) / ref.median
+    known = [s.rel_spread for s in (ref, other) if s.rel_spread is not None]
     if not known:
         return {"verdict": "UNKNOWN", "rel_diff": rel_diff, "noise": None}
     noise = max(known)
@@ -193,8 +197,9 @@ def verdicts(rows: list[dict]) -> list[dict]:
         row["baseline_result"] = base["result"] if counts[row["workload_key"]] > 1 else None
         if base is row:
             row["verdict"] = "baseline" if row["baseline_result"] else None
+            row["verdict_rel_diff"] = None
             continue
-        v = verdict(base["rate_stat"], row["rate_stat"])
+        v = verdict(base["_rate"], row["_rate"])
         row["verdict"], row["verdict_rel_diff"] = v["verdict"], v["rel_diff"]
         out.append({"workload": row["workload"], "baseline": _who(base), "other": _who(row), **v})
     return out
@@ -204,19 +209,19 @@ def _who(row: dict) -> str:
     return f"{row['card']} ({row['result']})"
 
 
-def notices(docs: list[tuple[str, dict]], repriced_to: str | None) -> list[str]:
+def notices(docs: list[tuple[str, Result]], repriced_to: str | None) -> list[str]:
     """Warnings for results that differ in schema version or market scenario."""
     out = []
-    versions = {label: d.get("upgraded_from", d.get("schema_version")) for label, d in docs}
+    versions = {label: r.upgraded_from or r.schema_version for label, r in docs}
     if len(set(versions.values())) > 1:
         listed = ", ".join(f"{k}: v{v}" for k, v in versions.items())
         out.append(f"results differ in schema version ({listed}); older ones were upgraded")
     if repriced_to:
         out.append(f"every result re-priced under scenario {repriced_to}")
         return out
-    scenarios = {label: d.get("scenario", {}) for label, d in docs}
+    scenarios = {label: thaw(r.scenario) for label, r in docs}
     if len({json.dumps(s, sort_keys=True) for s in scenarios.values()}) > 1:
-        names = ", ".join(f"{k}: {s.get('name', '?')}" for k, s in scenarios.items())
+        names = ", ".join(f"{k}: {r.scenario_name}" for k, r in docs)
         out.append(
             f"results were priced under different scenarios ({names}); revenue figures are "
             "not comparable: pass a scenario to re-price them all"
@@ -227,23 +232,27 @@ def notices(docs: list[tuple[str, dict]], repriced_to: str | None) -> list[str]:
 def compare_results(
     items: list[Any], sort_by: str = "usd_per_kwh", scenario: Any = None, years: float = 3.0
 ) -> dict:
-    """Rows, verdicts and notices for results (paths or documents), sorted by a metric.
+    """Rows, verdicts and notices for results (paths or Results), sorted by a metric.
 
     Verdicts compare throughput with the first result given ("baseline"); per-dollar figures,
-    payback and the TCO over `years` come from bench.econ's procurement at the catalog price.
+    payback and the TCO over `years` come from bench.econ's procurement (catalog price + host).
     """
+    if sort_by not in METRICS:
+        raise InvalidInput(f"unknown sort metric {sort_by!r} (known: {', '.join(METRICS)})")
     docs = _unique_labels([_load(item) for item in items])
-    scen = as_scenario(scenario) if scenario is not None else None
+    scen = load_scenario(scenario) if isinstance(scenario, (str, os.PathLike)) else scenario
     if scen is not None:
-        docs = [(label, rerender(doc, scen)) for label, doc in docs]
+        docs = [(label, reprice(result, scen)) for label, result in docs]
     rows = []
-    for label, doc in docs:
-        entries = doc.get("workloads", [])
-        pivots = fg.pivot_ratios(entries)
+    for label, result in docs:
+        pivots = cells.pivot_ratios(result.workloads)
         rows += [
-            _row(label, doc, e, p, (scen, years)) for e, p in zip(entries, pivots, strict=True)
+            _row(label, result, e, p, (scen, years))
+            for e, p in zip(result.workloads, pivots, strict=True)
         ]
     found = verdicts(rows)
+    for row in rows:
+        del row["_rate"]  # the typed stat served the verdicts; rate_stat is its plain form
     return {
         "sort_by": sort_by,
         "baseline": docs[0][0] if docs else None,
@@ -278,66 +287,76 @@ def _price_cell(row: dict) -> str:
     catalog = row["catalog"]
     if catalog is None:
         return "not in catalog"
-    price = catalog.get("price_usd")
+    price = catalog["price_usd"]
     if not price:
         return f"{catalog['card']}: no price"
-    return f"{price['value']:,.0f} ({price.get('date', 'undated')}, kind {price.get('kind', '?')})"
+    return f"{price['value']:,.0f} ({price['date']}, kind {price['kind']})"
 
 
 def _payback_cell(row: dict) -> str:
-    """Months, "never (why)" only when net revenue is <= 0, else n/a with the reason."""
+    """Months; "never" only when net revenue is <= 0; "> N years" when not repaid within the
+    TCO years (bench.econ's month-by-month path); else n/a with the reason."""
     per = row["per_usd"]
     if not per:
         return "n/a (no catalog price)" if row["catalog"] else "n/a"
     if "no_revenue" in per:
-        return f"n/a ({fg.UNMEASURED if per['no_revenue'] == fg.UNMEASURED else 'unpriced'})"
-    if per.get("payback_months") is not None:
-        return fg.number(per["payback_months"])
-    return f"never (net {fg.number(row['measured']['net_usd_per_day'])} USD/day)"
+        return f"n/a ({cells.UNMEASURED if per['no_revenue'] == cells.UNMEASURED else 'unpriced'})"
+    if per["payback_months"] is not None:
+        return cells.number(per["payback_months"])
+    net = row["measured"]["net_usd_per_day"]
+    if net is not None and net > 0:
+        return f"> {per['tco_years']:g} years"
+    return f"never (net {cells.number(net)} USD/day)"
 
 
 def _verdict_cell(row: dict, baseline: str | None) -> str:
     """The row's verdict against its baseline; which result that is when not the first one."""
-    word = row.get("verdict")
+    word = row["verdict"]
     if word is None:
         return "-"  # no other result has this workload
-    if word != "baseline" and row.get("verdict_rel_diff") is not None:
+    if word != "baseline" and row["verdict_rel_diff"] is not None:
         word = f"{word} {100 * row['verdict_rel_diff']:+.1f}%"
-    base = row.get("baseline_result")
+    base = row["baseline_result"]
     return word if base == baseline else f"{word} (vs {base})"
 
 
+def _per_cell(per: dict, key: str) -> str:
+    """A per-dollar figure; "n/a" without a catalog price or revenue figures."""
+    return cells.number(per[key]) if key in per else "n/a"
+
+
 def _cells(row: dict, baseline: str | None) -> list[str]:
-    m, per = row["measured"], row["per_usd"]
-    rate = f"{fg.rate_text(m['units_per_s'], row['unit'])} {fg.spread_text(row['rate_stat'])}"
-    if reason := fg.unmeasured_reason(row["rate_stat"]):
-        rate = f"unmeasured ({reason})"
+    m, per, stat = row["measured"], row["per_usd"], row["rate_stat"]
+    if "unmeasured" in stat:
+        rate = f"unmeasured ({stat['unmeasured']})"
+    else:
+        rate = f"{cells.rate_text(m['units_per_s'], row['unit'])} "
+        rate += cells.range_text(stat["n"], m["rel_spread"])
     energy_missing = m["power_w"] is None
-    usd_kwh = f"{fg.number(m['usd_per_kwh'], 4)} {m['footing']}" if m["usd_per_kwh"] else "n/a"
+    usd_kwh = f"{cells.number(m['usd_per_kwh'], 4)} {m['footing']}" if m["usd_per_kwh"] else "n/a"
     return [
         row["workload"],
         row["card"],
         row["result"],
         rate.strip(),
-        fg.UNMEASURED if energy_missing else fg.number(m["power_w"]),
-        fg.UNMEASURED if energy_missing else f"{fg.number(m['j_per_unit'])} J/{row['unit']}",
-        fg.UNMEASURED if energy_missing else usd_kwh,
+        cells.UNMEASURED if energy_missing else cells.number(m["power_w"]),
+        cells.UNMEASURED if energy_missing else f"{cells.number(m['j_per_unit'])} J/{row['unit']}",
+        cells.UNMEASURED if energy_missing else usd_kwh,
         m["basis"],
-        fg.number(m["net_usd_per_day"], 4),
+        cells.number(m["net_usd_per_day"], 4),
         f"{m['pivot']:,.0f}x" if m["pivot"] else "",
         _price_cell(row),
-        fg.number(per.get("units_per_s_per_usd")) if per else "n/a",
-        fg.number(per.get("net_usd_per_year_per_usd")) if per else "n/a",
+        _per_cell(per, "units_per_s_per_usd"),
+        _per_cell(per, "net_usd_per_year_per_usd"),
         _payback_cell(row),
-        fg.number(per.get("tco_usd")) if per.get("tco_usd") is not None else "n/a",
+        _per_cell(per, "tco_usd"),
         _verdict_cell(row, baseline),
     ]
 
 
 def format_comparison(comparison: dict) -> str:
     """The comparison as terminal text: notices, the table, then the verdicts."""
-    baseline = comparison.get("baseline")
-    years = comparison.get("tco_years", 3.0)
+    baseline, years = comparison["baseline"], comparison["tco_years"]
     lines = [f"notice: {n}" for n in comparison["notices"]]
     lines.append(f"sorted by {comparison['sort_by']} within each workload")
     lines += textwrap.wrap(
@@ -350,9 +369,11 @@ def format_comparison(comparison: dict) -> str:
     lines.append(format_grid(COMPARE_COLUMNS, rows))
     lines += textwrap.wrap(
         "measured figures from each result; price from the card catalog (not measured); "
-        "per-USD figures are measured / catalog price; payback and TCO from bench.econ "
-        f"(TCO over {years:g} years: catalog price plus electricity x PUE while running). "
-        "range: (max - min) / median over the windows. " + fg.BASIS_LEGEND,
+        "per-USD figures are measured / capex, the catalog card price plus the host's share "
+        "per GPU on board power (the card price alone where there are no revenue figures); "
+        f"payback and TCO from bench.econ (TCO over {years:g} years: capex plus electricity x "
+        "PUE while running). "
+        "range: (max - min) / median over the windows. " + cells.BASIS_LEGEND,
         width=100,
     )
     for v in comparison["verdicts"]:

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
+from typing import Any
 
-from bench.report import figures as fg
-from bench.report.table import COLUMNS, LEGEND, all_warnings, table_rows, unmeasured_notes
+from bench.report import cells
+from bench.report.table import (
+    COLUMNS,
+    LEGEND,
+    all_warnings,
+    status_lines,
+    table_rows,
+    unmeasured_notes,
+)
+from bench.result.entry import Entry
+from bench.result.model import Result
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; padding: 0 1.5em; max-width: 70em; }
@@ -15,7 +26,7 @@ th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertic
 tr.asic td { color: #8a4b00; background: #fff7ee; }
 figure { margin: 1em 0; } figure svg { max-width: 100%; height: auto; }
 p.note { color: #8a4b00; background: #fff7ee; padding: 0.4em 0.8em; }
-ul.warnings li { color: #a00; }
+ul.warnings li, p.status { color: #a00; }
 """
 
 
@@ -41,81 +52,145 @@ def _figure(svg: str | None, note: str | None, caption: str) -> str:
     return "\n".join(parts)
 
 
-def _results_section(doc: dict) -> str:
-    rows, asics = table_rows(doc)
+def _results_section(result: Result) -> str:
+    rows, asics = table_rows(result)
     head = _table(COLUMNS, rows)
     asic_table = _table(COLUMNS, asics, cls="asic") if asics else "<p>No ASIC references.</p>"
-    notes = "".join(f'<p class="note">{_esc(n)}</p>' for n in unmeasured_notes(doc))
+    notes = "".join(f'<p class="note">{_esc(n)}</p>' for n in unmeasured_notes(result))
     return (
         "<h2>Results</h2>" + head + notes + f"<p>{_esc(LEGEND)}</p>"
         "<h3>ASIC references (nameplate, not measured here)</h3>" + asic_table
     )
 
 
-def _plots_section(doc: dict) -> str:
+def energy_summary(result: Result) -> str | None:
+    """One sentence when some workload's energy is unmeasured: which, why, what still holds."""
+    missing = [e for e in result.workloads if cells.energy_missing(e)]
+    if not missing:
+        return None
+    reasons = "; ".join(dict.fromkeys(cells.energy_reason(e) for e in missing))
+    which = "any workload" if len(missing) == len(result.workloads) else (
+        ", ".join(cells.workload_label(e) for e in missing))  # fmt: skip
+    return (
+        f"Energy was not measured for {which} ({reasons}). Throughput is measured and plotted "
+        "below; power, energy per unit and revenue are absent, not zero."
+    )
+
+
+THROUGHPUT_TEXT = (
+    "Measured with or without energy: each workload's throughput in every measured window. "
+    "The warm-up before the windows (shaded) runs the same work but is not measured; its "
+    "chunk rates show how the workload settled."
+)
+
+
+def _plots_section(result: Result) -> str:
     try:  # matplotlib is optional at run time: without it the report says why it has no plots
         from bench.report import plots
     except ImportError as exc:
         return f'<h2>Plots</h2><p class="note">Plots omitted: {_esc(exc)}.</p>'
+    series = [plots.rate_series(e) for e in result.workloads]
+    made = [(*plots.window_spread(series), SPREAD_CAPTION)]
+    made += [(*plots.throughput_over_time(s), _time_caption(e)) for e, s in zip(
+        result.workloads, series, strict=True)]  # fmt: skip
+    parts = [_figures(plots, made, "Throughput", 0, THROUGHPUT_TEXT)]
     made = [
-        (*plots.revenue_per_kwh(doc), "Revenue per kWh, log scale"),
-        (*plots.energy_per_unit(doc), "Energy per work unit, log scale"),
+        (*plots.revenue_bars(result), "Revenue per kWh, log scale"),
+        (*plots.energy_bars(result.workloads), "Energy per work unit, log scale"),
     ]
-    for entry in doc.get("workloads", []):
-        made.append((*plots.power_trace(entry), f"Power over time, {fg.workload_label(entry)}"))
-    parts = ["<h2>Plots</h2>"]
-    for i, (svg, note, caption) in enumerate(made):
+    traces = [(*plots.power_plot(e), f"Power over time, {cells.workload_label(e)}")
+              for e in result.workloads]  # fmt: skip
+    if all(svg is None for svg, _, _ in traces):  # one note, not one per workload
+        traces = [(None, "No power trace to plot: no workload's power was measured.", "")]
+    parts.append(_figures(plots, made + traces, "Energy and revenue", len(series) + 1, ""))
+    return "\n".join(parts)
+
+
+SPREAD_CAPTION = (
+    "Each dot is one measured window's throughput relative to its workload's median; "
+    "range = (max - min) / median, the figure the stopping rule bounds."
+)
+
+
+def _time_caption(entry: Entry) -> str:
+    m = entry.measurement
+    windows = f"{len(m.windows)} window{'' if len(m.windows) == 1 else 's'}"
+    rate = cells.rate_text(entry.median("units_per_s"), entry.unit)
+    text = f"{cells.workload_label(entry)}: {windows}, median {rate}"
+    text += f", {cells.spread_text(entry.stat('units_per_s'))}" if m.windows else ""
+    if m.warmup is None:
+        return text + "; warm-up not recorded."
+    settled = "settled" if m.warmup.settled else "did not settle"
+    return text + f"; warm-up {m.warmup.seconds:.2g} s ({settled})."
+
+
+def _figures(plots: Any, made: list, heading: str, first: int, intro: str) -> str:
+    parts = [f"<h2>{_esc(heading)}</h2>"] + ([f"<p>{_esc(intro)}</p>"] if intro else [])
+    for i, (svg, note, caption) in enumerate(made, start=first):
         scoped = plots.scope_ids(svg, f"plot{i}-") if svg else None
         parts.append(_figure(scoped, note, caption))
     return "\n".join(parts)
 
 
-def _environment_section(env: dict) -> str:
+def _environment_section(env: Mapping[str, Any]) -> str:
     rows = []
     for key, value in env.items():
         if key == "devices":
-            value = "; ".join(
-                f"{d.get('id')}: {d.get('name')} ({d.get('energy_source')})" for d in value
-            )
-        elif isinstance(value, dict):
+            value = "; ".join(_device_text(d) for d in value)
+        elif isinstance(value, Mapping):
             value = ", ".join(f"{k} {'n/a' if v is None else v}" for k, v in value.items())
         rows.append([key, "" if value is None else value])
     return "<h2>Environment</h2>" + _table(["item", "value"], rows)
 
 
-def _scenario_section(scenario: dict) -> str:
-    title = f"{scenario.get('name', '?')}, {scenario.get('date', 'undated')}"
-    desc = f"<p>{_esc(scenario.get('description', ''))}</p>" if scenario.get("description") else ""
-    rows = [list(r) for r in fg.scenario_items(scenario)]
+def _device_text(device: Mapping[str, Any]) -> str:
+    """ "cuda:0: NVIDIA H200 (nvml)": a device of the environment and its energy source."""
+    shown = {k: device[k] if k in device else "?" for k in ("id", "name", "energy_source")}
+    return "{id}: {name} ({energy_source})".format_map(shown)
+
+
+def _scenario_section(result: Result) -> str:
+    title = f"{result.scenario_name}, {cells.scenario_date(result)}"
+    desc = result.scenario["description"] if "description" in result.scenario else ""
+    rows = [list(r) for r in cells.scenario_items(result.scenario)]
     return (
         f"<h2>Scenario: {_esc(title)}</h2>"
-        + desc
+        + (f"<p>{_esc(desc)}</p>" if desc else "")
         + _table(["figure", "value", "date", "source"], rows)
     )
 
 
-def _warnings_section(doc: dict) -> str:
-    items = all_warnings(doc)
+def _warnings_section(result: Result) -> str:
+    items = all_warnings(result)
     if not items:
         return "<h2>Warnings</h2><p>None.</p>"
     lis = "".join(f"<li>{_esc(w)}</li>" for w in items)
     return f'<h2>Warnings</h2><ul class="warnings">{lis}</ul>'
 
 
-def render_html(doc: dict) -> str:
+def _version_text(result: Result) -> str:
+    version = f"Schema version {result.schema_version}"
+    if result.upgraded_from is not None:
+        version += f" (upgraded on read from version {result.upgraded_from})"
+    return f"{version}; scenario {result.scenario_name}."
+
+
+def render_html(result: Result) -> str:
     """The whole report as one HTML string: table, plots, environment, scenario, warnings."""
-    env = doc.get("environment", {})
-    title = f"joulebench report: {env.get('hostname', '?')}, {env.get('started_utc', '')}"
+    result = cells.as_result(result)
+    title = f"joulebench report: {cells.run_label(result)}"
+    banner = energy_summary(result)
     body = "\n".join(
         [
             f"<h1>{_esc(title)}</h1>",
-            f"<p>Schema version {_esc(doc.get('schema_version'))}; scenario "
-            f"{_esc(doc.get('scenario', {}).get('name', '?'))}.</p>",
-            _results_section(doc),
-            _plots_section(doc),
-            _environment_section(env),
-            _scenario_section(doc.get("scenario", {})),
-            _warnings_section(doc),
+            f"<p>{_esc(_version_text(result))}</p>",
+            f'<p class="note">{_esc(banner)}</p>' if banner else "",
+            "".join(f'<p class="status">{_esc(line)}</p>' for line in status_lines(result)),
+            _results_section(result),
+            _plots_section(result),
+            _environment_section(result.environment),
+            _scenario_section(result),
+            _warnings_section(result),
         ]
     )
     return (

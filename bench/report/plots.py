@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
 import re
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
@@ -16,7 +21,10 @@ matplotlib.use("Agg")  # no display: the figures are only ever rendered to SVG t
 
 from matplotlib.figure import Figure  # noqa: E402 - after the backend choice
 
-from bench.report import figures as fg  # noqa: E402
+from bench.report import cells  # noqa: E402
+from bench.result.entry import Entry  # noqa: E402
+from bench.result.model import Result  # noqa: E402
+from bench.stats import Unmeasured  # noqa: E402
 
 _STYLE = {"svg.fonttype": "none", "svg.hashsalt": "joulebench", "font.size": 10}
 _MEASURED = "#1f77b4"
@@ -49,28 +57,38 @@ def _bar_figure(n_bars: int) -> tuple[Figure, object]:
     return fig, fig.add_subplot()
 
 
-def revenue_per_kwh(doc: dict) -> tuple[str | None, str | None]:
-    """Horizontal bars of USD per kWh per workload and per ASIC reference, log scale."""
+def _electricity_usd_kwh(scenario: Mapping[str, Any]) -> float | None:
+    """The scenario's electricity price (Scenario.to_dict() keeps it under "figures")."""
+    try:
+        value = scenario["figures"]["electricity_usd_kwh"]["value"]
+    except (KeyError, TypeError):
+        return None
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def revenue_bars(result: Result) -> tuple[str | None, str | None]:
+    """Horizontal bars of USD per kWh per measured workload and per ASIC reference, log scale.
+
+    Without a measured workload to compare there is no plot: the ASIC rows are in the table.
+    """
     bars = [
-        (
-            f"{fg.workload_label(e)} [{', '.join(filter(None, (footing, fg.basis(e))))}]",
-            value,
-            _MEASURED,
-        )
-        for e in doc["workloads"]
-        for value, footing in [fg.revenue_per_kwh(e)]
-    ]
-    bars += [
-        (
-            f"{r['name']} (ASIC) [{r.get('footing', 'wall')}, mining]",
-            fg.revenue_per_kwh(r)[0],
-            _ASIC,
-        )
-        for r in fg.asic_references(doc)
-    ]
-    drawn = [b for b in bars if isinstance(b[1], (int, float)) and b[1] > 0]
+        (f"{cells.workload_label(e)} [{', '.join(filter(None, (footing, e.economics.basis)))}]",
+         value, _MEASURED)
+        for e in result.workloads
+        for value, footing in [cells.usd_per_kwh(e)]
+    ]  # fmt: skip
+    drawn = [b for b in bars if b[1] is not None and b[1] > 0]
+    missing = [b[0] for b in bars if b not in drawn]
     if not drawn:
-        return None, "No revenue per kWh to plot: every workload's energy is unmeasured."
+        return None, (
+            "No revenue per kWh to plot: no workload has a measured, priced energy figure "
+            "(the ASIC references are in the table above)."
+        )
+    drawn += [
+        (f"{r['name']} (ASIC) [{cells.asic_footing(r)}, mining]", r["usd_per_kwh"], _ASIC)
+        for r in cells.distinct_asics(result.workloads)
+        if r["usd_per_kwh"] > 0
+    ]
     with matplotlib.rc_context(_STYLE):
         fig, ax = _bar_figure(len(drawn))
         ax.barh([b[0] for b in drawn], [b[1] for b in drawn], color=[b[2] for b in drawn])
@@ -80,32 +98,29 @@ def revenue_per_kwh(doc: dict) -> tuple[str | None, str | None]:
             "gross revenue per kWh (USD/kWh, log scale; [footing of the power, price basis])"
         )
         ax.set_title("Revenue per kWh: measured workloads (blue) and ASIC references (orange)")
-        price = fg.scenario_value(doc.get("scenario", {}), "electricity_usd_kwh")
-        if isinstance(price, (int, float)) and price > 0:
+        price = _electricity_usd_kwh(result.scenario)
+        if price is not None:
             ax.axvline(price, color="grey", linestyle="--", label=f"electricity {price:g} USD/kWh")
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
         ax.set_axisbelow(True)
         ax.grid(axis="x", which="major", alpha=0.4)
-    missing = [b[0] for b in bars if b not in drawn]
     note = f"Not plotted (unmeasured, unpriced or not positive): {', '.join(missing)}."
-    note = note if missing else None
-    return to_svg(fig, "Revenue per kWh by workload"), note
+    return to_svg(fig, "Revenue per kWh by workload"), note if missing else None
 
 
-def energy_per_unit(doc: dict) -> tuple[str | None, str | None]:
+def energy_bars(entries: Sequence[Entry]) -> tuple[str | None, str | None]:
     """Horizontal bars of joules per work unit with the interquartile range, log scale."""
     drawn, missing = [], []
-    for entry in doc["workloads"]:
-        stat = fg.summary_stat(entry, "j_per_unit")
-        median = fg.stat_median(stat)
-        label = f"{fg.workload_label(entry)} (J/{entry.get('unit', 'unit')})"
-        if median and median > 0:
-            err = (max(median - stat["q1"], 0.0), max(stat["q3"] - median, 0.0))
-            drawn.append((label, median, err))
-        else:
+    for entry in entries:
+        stat = entry.stat("j_per_unit")
+        label = f"{cells.workload_label(entry)} (J/{entry.unit})"
+        if isinstance(stat, Unmeasured) or stat.median <= 0:
             missing.append(label)
+            continue
+        err = (max(stat.median - stat.q1, 0.0), max(stat.q3 - stat.median, 0.0))
+        drawn.append((label, stat.median, err))
     if not drawn:
-        return None, "No energy per unit to plot: every workload's energy is unmeasured."
+        return None, "No energy per unit to plot: no workload's energy was measured."
     with matplotlib.rc_context(_STYLE):
         fig, ax = _bar_figure(len(drawn))
         xerr = [[d[2][0] for d in drawn], [d[2][1] for d in drawn]]
@@ -120,27 +135,187 @@ def energy_per_unit(doc: dict) -> tuple[str | None, str | None]:
     return to_svg(fig, "Energy per work unit"), note
 
 
-def power_trace(entry: dict) -> tuple[str | None, str | None]:
+def power_plot(entry: Entry) -> tuple[str | None, str | None]:
     """Board power over time for one workload, with its idle power; a note when unmeasured."""
-    trace = entry.get("power_trace") or {"unmeasured": "no power trace recorded"}
-    label = fg.workload_label(entry)
-    if trace.get("source") == fg.UNMEASURED and not trace.get("t_s"):
-        trace = {"unmeasured": fg.energy_reason(entry)}
-    if reason := fg.unmeasured_reason(trace):
-        return None, f"{label}: power unmeasured ({reason})."
-    if not trace.get("t_s"):
+    trace = entry.measurement.power_trace
+    label = cells.workload_label(entry)
+    if isinstance(trace, Unmeasured) or (trace.source == cells.UNMEASURED and not trace.t_s):
+        return None, f"{label}: power unmeasured ({cells.energy_reason(entry)})."
+    if not trace.t_s:
         return None, f"{label}: the power trace holds no samples."
     with matplotlib.rc_context(_STYLE):
         fig = Figure(figsize=(8, 2.6))
         ax = fig.add_subplot()
-        ax.plot(trace["t_s"], trace["power_w"], color=_MEASURED, linewidth=1.2, label="power")
-        idle = entry.get("idle") or {}
-        if isinstance(idle.get("power_w"), (int, float)):
-            ax.axhline(idle["power_w"], color="grey", linestyle="--", label="idle")
+        ax.plot(trace.t_s, trace.power_w, color=_MEASURED, linewidth=1.2, label="power")
+        idle_w = entry.measurement.idle.power_w
+        if idle_w is not None:
+            ax.axhline(idle_w, color="grey", linestyle="--", label="idle")
             ax.legend(loc="center right", fontsize=8)
         ax.set_xlabel("time (s)")
         ax.set_ylabel("power (W)")
         ax.set_ylim(bottom=0)
-        ax.set_title(f"Power over time: {label} (source: {trace.get('source', '?')})")
+        ax.set_title(f"Power over time: {label} (source: {trace.source})")
         ax.grid(alpha=0.3)
     return to_svg(fig, f"Power over time: {label}"), None
+
+
+# --- throughput: measured with or without energy -------------------------------------------
+
+_WARMUP = "#7f7f7f"
+_SI_AXIS = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, "")]
+
+
+@dataclass(frozen=True)
+class RateSeries:
+    """One workload's throughput in time order: warm-up chunks, then the measured windows.
+
+    Times are seconds from the start of warm-up. `windows` holds (start_s, end_s, units_per_s).
+    Warm-up chunk times are not recorded, only their rates and the warm-up's length, so the
+    chunks are drawn spread evenly over it.
+    """
+
+    label: str
+    unit: str
+    warmup_s: float | None
+    warmup_rates_per_s: tuple[float, ...]
+    windows: tuple[tuple[float, float, float], ...]
+    stopped_by: str = ""
+
+
+def axis_scale(value: float) -> tuple[float, str]:
+    """(scale, SI prefix) that puts `value` between 1 and 1000 on an axis."""
+    return next(((s, p) for s, p in _SI_AXIS if abs(value) >= s), (1.0, ""))
+
+
+def rate_unit(unit: str, prefix: str = "") -> str:
+    """An axis unit for a throughput: MH/s, ktok/s, img/s."""
+    return f"{prefix}{cells.unit_short(unit)}/s"
+
+
+def throughput_over_time(series: RateSeries) -> tuple[str | None, str | None]:
+    """Throughput per window over time, the warm-up shaded before it; y from zero."""
+    if not series.windows:
+        return None, f"{series.label}: no measured windows to plot."
+    rates = [r for _, _, r in series.windows] + list(series.warmup_rates_per_s)
+    scale, prefix = axis_scale(max(rates))
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(8, 2.6))
+        ax = fig.add_subplot()
+        _draw_warmup(ax, series, scale)
+        for i, (begin, end, rate) in enumerate(series.windows):
+            ax.hlines(
+                rate / scale,
+                begin,
+                end,
+                color=_MEASURED,
+                linewidth=2.5,
+                label="measured window" if i == 0 else None,
+            )
+        ax.plot(
+            [(b + e) / 2 for b, e, _ in series.windows],
+            [r / scale for _, _, r in series.windows],
+            "o",
+            color=_MEASURED,
+            markersize=3,
+        )
+        median = statistics.median(r for _, _, r in series.windows)
+        ax.hlines(
+            median / scale,
+            series.windows[0][0],
+            series.windows[-1][1],
+            color=_MEASURED,
+            linestyle=":",
+            linewidth=1,
+            label=f"median {median / scale:.3g} {rate_unit(series.unit, prefix)}",
+        )
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0, top=1.15 * max(rates) / scale)
+        ax.set_xlabel("time since warm-up began (s)")
+        ax.set_ylabel(f"throughput ({rate_unit(series.unit, prefix)})")
+        ax.set_title(f"Throughput over time: {series.label}")
+        ax.legend(loc="lower right", fontsize=8)
+        ax.grid(alpha=0.3)
+    return to_svg(fig, f"Throughput over time: {series.label}"), None
+
+
+def _draw_warmup(ax: object, series: RateSeries, scale: float) -> None:
+    """Shade the warm-up span and draw its chunk rates as steps, spread evenly over it."""
+    span = series.warmup_s or 0.0
+    if span <= 0:
+        return
+    ax.axvspan(0.0, span, color=_WARMUP, alpha=0.15, linewidth=0, label="warm-up (not measured)")
+    rates = series.warmup_rates_per_s
+    if not rates:
+        ax.text(
+            span / 2,
+            0.5,
+            "warm-up rates\nnot recorded",
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color=_WARMUP,
+        )
+        return
+    edges = [span * i / len(rates) for i in range(len(rates) + 1)]
+    ax.stairs(
+        [r / scale for r in rates],
+        edges,
+        baseline=None,
+        color=_WARMUP,
+        linewidth=1.2,
+        label="warm-up chunk (spread evenly)",
+    )
+
+
+def window_spread(series: list[RateSeries]) -> tuple[str | None, str | None]:
+    """Each window's throughput relative to its workload's median, one row per workload."""
+    drawn = [s for s in series if len(s.windows) >= 1]
+    if not drawn:
+        return None, "No measured windows to plot."
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(8, 1.2 + 0.5 * len(drawn)))
+        ax = fig.add_subplot()
+        for row, s in enumerate(drawn):
+            rates = [r for _, _, r in s.windows]
+            median = statistics.median(rates)
+            dev = [100.0 * (r / median - 1.0) for r in rates]
+            jitter = [row + 0.08 * ((i % 5) - 2) for i in range(len(dev))]
+            ax.plot(dev, jitter, "o", color=_MEASURED, markersize=4, alpha=0.8)
+            text = f"n={len(rates)}, range {max(dev) - min(dev):.1f}%"
+            text += f", stopped by {s.stopped_by}" if s.stopped_by else ""
+            ax.annotate(
+                text, (1.01, row), xycoords=("axes fraction", "data"), va="center", fontsize=8
+            )
+        ax.axvline(0.0, color="grey", linewidth=1)
+        ax.set_yticks(range(len(drawn)), [s.label for s in drawn])
+        ax.set_ylim(len(drawn) - 0.5, -0.5)
+        ax.set_xlabel("window throughput relative to the workload's median (%)")
+        ax.set_title("Spread of the measured windows (one dot per window)")
+        ax.grid(axis="x", alpha=0.3)
+    return to_svg(fig, "Spread of the measured windows"), None
+
+
+def rate_series(entry: Entry) -> RateSeries:
+    """An entry's warm-up and windows on one time axis starting when warm-up began.
+
+    Windows carry their times on the meter's clock in newer files; older files only give each
+    window's length, so there the windows are laid end to end after the warm-up.
+    """
+    m = entry.measurement
+    warm_s = m.warmup.seconds if m.warmup else 0.0
+    windows = m.windows
+    if windows and all(w.t_begin_s is not None and w.t_end_s is not None for w in windows):
+        t0 = windows[0].t_begin_s - warm_s
+        spans = [(w.t_begin_s - t0, w.t_end_s - t0) for w in windows]
+    else:
+        ends = list(itertools.accumulate((w.elapsed_s for w in windows), initial=warm_s))
+        spans = list(zip(ends, ends[1:], strict=False))
+    return RateSeries(
+        cells.workload_label(entry),
+        entry.unit,
+        warm_s if m.warmup else None,
+        m.warmup.rates_per_s if m.warmup else (),
+        tuple((b, e, w.units_per_s) for (b, e), w in zip(spans, windows, strict=True)),
+        m.stopped_by,
+    )
