@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from bench.devices import Device
 from bench.errors import InvalidInput, UnknownWorkload
+from bench.workloads.params import Param, check_params
 
 _REGISTRY: dict[str, type[Workload]] = {}
 
@@ -22,6 +23,7 @@ class Workload(ABC):
     name: ClassVar[str]  # registry key, e.g. "sha256d", "llm-decode"
     unit: ClassVar[str]  # work unit: "hash", "token", "image", "sequence", "flop"
     family: ClassVar[str] = "ai"  # "mining" or "ai": which side of the comparison it prices
+    param_specs: ClassVar[dict[str, Param]] = {}  # each parameter's type and range
 
     def __init__(self, device: Device, **params: Any) -> None:
         self.device = device
@@ -32,7 +34,7 @@ class Workload(ABC):
                 f"{self.name}: unknown parameter {', '.join(unknown)} "
                 f"(known: {', '.join(sorted(defaults))})"
             )
-        self.params = {**defaults, **params}
+        self.params = check_params(self.name, self.param_specs, {**defaults, **params})
 
     @classmethod
     def default_params(cls, device: Device, quick: bool) -> dict[str, Any]:
@@ -74,8 +76,9 @@ def register(cls: type[Workload]) -> type[Workload]:
 
 
 def _load_builtin() -> None:
-    # Importing the package registers every built-in workload (bench/workloads/__init__.py).
-    import bench.workloads  # noqa: F401
+    from bench.workloads import load_families
+
+    load_families()
 
 
 def names() -> list[str]:

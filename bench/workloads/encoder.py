@@ -14,6 +14,7 @@ from bench.devices import Device
 from bench.errors import InvalidInput
 from bench.measure import roofline
 from bench.models import bert
+from bench.workloads import params as prm
 from bench.workloads import torch_support as ts
 from bench.workloads.base import Workload, register
 
@@ -25,6 +26,13 @@ class BertInference(Workload):
     """A batch of sequences through BERT-base per step."""
 
     name = "bert"
+    param_specs = {
+        "dtype": prm.text("fp32", "bf16", "fp16"),
+        "batch_size": prm.size(1, 2**16),
+        "seq_len": prm.size(1, 2**16),
+        "mode": prm.text("eager", "compile"),
+        "seed": prm.seed(),
+    }
     unit = "sequence"
 
     @classmethod

@@ -14,6 +14,7 @@ import torch
 from bench.devices import Device
 from bench.errors import InvalidInput, VerificationFailed
 from bench.measure import roofline
+from bench.workloads import params as prm
 from bench.workloads import torch_support as ts
 from bench.workloads.base import Workload, register
 
@@ -31,6 +32,14 @@ class Gemm(Workload):
     """One m x k by k x n matrix multiply per step."""
 
     name = "gemm"
+    param_specs = {
+        "dtype": prm.text("fp32", "bf16", "fp16", "fp8"),
+        "m": prm.size(1, 2**17),
+        "n": prm.size(1, 2**17),
+        "k": prm.size(1, 2**17),
+        "mode": prm.text("eager", "compile"),
+        "seed": prm.seed(),
+    }
     unit = "flop"
 
     @classmethod

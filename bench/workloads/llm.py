@@ -17,8 +17,10 @@ from bench.devices import Device
 from bench.errors import InvalidInput
 from bench.measure import roofline
 from bench.models import llama
+from bench.workloads import params as prm
 from bench.workloads import torch_support as ts
 from bench.workloads.base import Workload, register
+from bench.workloads.params import Param
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,15 @@ class _LlmWorkload(Workload):
     unit = "token"
     modes: tuple[str, ...] = ("eager", "compile")
     _length_key = "prompt_len"
+    param_specs = {
+        "model": Param(str),  # the known names are checked below (llama.CONFIGS)
+        "dtype": prm.text("fp32", "bf16", "fp16"),
+        "batch_size": prm.size(1, 2**16),
+        "prompt_len": prm.size(2, 2**20),  # verify decodes the last prompt token
+        "context_len": prm.size(1, 2**20),
+        "mode": prm.text("eager", "compile", "cuda-graph"),
+        "seed": prm.seed(),
+    }
 
     def __init__(self, device: Device, **params: Any) -> None:
         super().__init__(device, **params)

@@ -14,6 +14,7 @@ import torch
 from bench.devices import Device
 from bench.measure import roofline
 from bench.models import resnet
+from bench.workloads import params as prm
 from bench.workloads import torch_support as ts
 from bench.workloads.base import Workload, register
 
@@ -25,6 +26,13 @@ class ResNet50Inference(Workload):
     """A batch of images through ResNet-50 per step."""
 
     name = "resnet50"
+    param_specs = {
+        "dtype": prm.text("fp32", "bf16", "fp16"),
+        "batch_size": prm.size(1, 2**16),
+        "image_size": prm.size(32, 4096),  # five stride-2 stages: 32 px leave one pixel
+        "mode": prm.text("eager", "compile"),
+        "seed": prm.seed(),
+    }
     unit = "image"
 
     @classmethod
