@@ -1,10 +1,16 @@
-"""Progress on the terminal (stderr) during long work: one bar per workload and stage.
+"""The terminal: progress bars (stderr), JSON emission, and text made safe to print.
 
-tqdm is optional here: without it, only the one-line stage messages are printed (no bars)."""
+tqdm is optional here: without it, only the one-line stage messages are printed (no bars).
+Everything printed that carries data (a device name, a warning, a scenario name from a file)
+goes through `clean`, so escape sequences in data never reach the terminal: colour, cursor
+moves, OSC 8 links, the bell and carriage returns come only from this project's own code.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 import sys
 
 import click
@@ -71,6 +77,45 @@ class RunProgress:
         self._close()
 
 
+# ESC/CSI/OSC/DCS sequences (7-bit and 8-bit forms), then any control character left over.
+_SEQUENCES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI: colour, cursor, clear screen
+    r"|(?:\x1b[\]PX^_]|[\x90\x9d\x98\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC, DCS
+    r"|\x1b[ -/]*[0-~]?"  # two-character escapes, or a lone ESC
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS_AND_NEWLINES = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: object, keep_newlines: bool = True) -> str:
+    """Text safe for a terminal: escape sequences removed, other control characters (CR, BEL,
+    bidirectional overrides; newlines too unless keep_newlines) shown as U+FFFD."""
+    out = _SEQUENCES.sub("", str(text))
+    controls = _CONTROLS if keep_newlines else _CONTROLS_AND_NEWLINES
+    return controls.sub("\ufffd", out)
+
+
+def say(text: object = "", err: bool = False) -> None:
+    """Print text that may carry data (click.echo after clean)."""
+    click.echo(clean(text), err=err)
+
+
+class CleanFormatter(logging.Formatter):
+    """A log formatter whose lines are cleaned like everything else on the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return clean(super().format(record))
+
+
 def emit_json(doc: object) -> None:
-    """Print exactly one JSON document on stdout."""
-    click.echo(json.dumps(doc, indent=2, sort_keys=False, allow_nan=False))
+    """Print exactly one JSON document on stdout; NaN or infinity in it is InvalidInput."""
+    from bench.errors import InvalidInput
+
+    try:
+        text = json.dumps(doc, indent=2, sort_keys=False, allow_nan=False)
+    except ValueError as exc:  # "Out of range float values are not JSON compliant"
+        raise InvalidInput(
+            f"a figure is out of range (infinite or NaN), so no JSON is printed: {exc}; "
+            "check the inputs for extreme values"
+        ) from None
+    click.echo(text)  # ensure_ascii: control characters in data are escaped as \\u00XX

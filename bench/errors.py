@@ -41,3 +41,27 @@ class ResultError(InvalidInput):
 
 class VerificationFailed(JoulebenchError):
     """A workload computed a wrong answer on this device: its figures must not be reported."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (timeout, a CI cancel, docker stop, a Slurm time limit): stop as on Ctrl-C."""
+
+    exit_code = 143  # 128 + SIGTERM, as a shell reports it
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C or SIGTERM; says exactly what it left behind."""
+
+    def __init__(
+        self, kept: object, measured: int, planned: int, cause: BaseException | None = None
+    ) -> None:
+        self.kept, self.measured, self.planned = kept, measured, planned
+        self.exit_code = getattr(cause, "exit_code", 130)  # 128 + SIGINT unless SIGTERM
+        if kept is None:
+            what = "no result written (no workload had finished)"
+        else:
+            what = (
+                f"result kept at {kept} ({measured} of {planned} workloads measured); "
+                "report not written"
+            )
+        super().__init__(f"interrupted; {what}")

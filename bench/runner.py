@@ -1,26 +1,36 @@
 """`joulebench run`: plan (validate everything first), measure each workload, price, write.
 
-Data flow: devices -> for each workload: setup -> verify -> warm up -> measured windows under
-the meter -> summary -> economics(summary, scenario) -> one result document. Every check of
-the user's input happens in `plan_run`, before any work starts; the result is written once,
-atomically, at the end, so an interrupted run leaves no partial file.
+Data flow: devices -> for each workload, in a child process of its own: setup -> verify ->
+warm up -> measured windows under the meter -> Measurement; here: price it under the scenario
+-> check the entry -> write the result. Every check of the user's input happens in `plan_run`,
+before any work starts. The result is written after each workload (created under a name of its
+own, then replaced atomically), so a run cut short keeps every entry measured so far, and its
+`status` says which workloads failed and which were not reached.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import fleet
 from bench import result as results
 from bench.devices import Device
-from bench.errors import InvalidInput, JoulebenchError
+from bench.errors import InvalidInput, JoulebenchError, RunInterrupted
+from bench.result.status import Failure, Status
+from bench.workers import (
+    Child,
+    Job,
+    JobFailed,
+    MeterFactory,
+    default_meter_factory,
+    run_in_process,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +54,26 @@ class RunPlan:
     scenario_spec: str = "late-2025"
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # workload parameters
     measure: dict[str, Any] = field(default_factory=dict)  # MeasureConfig overrides
+    isolate: bool = True  # one child process per workload
+
+    def jobs(self) -> list[Job]:
+        """Every (workload, device) pair of the run, device by device, in order."""
+        from bench.workloads import base
+
+        out = []
+        for slot, device in enumerate(self.devices):
+            for name in self.workloads:
+                cls = base.get(name)
+                params = {**cls.default_params(device, self.quick), **self.overrides.get(name, {})}
+                out.append(Job(cls, device, params, dict(self.measure), self.quick, slot))
+        return out
 
 
 def resolve_devices(spec: str | None) -> list[Device]:
     """`None` -> the best device; "all" -> every GPU (or the CPU when there is none)."""
     from bench.devices import best_device, find_devices, get_device
 
+    spec = fleet.rank_device(spec)  # under a launcher: this rank's GPU (bench.fleet)
     if spec is None:
         return [best_device()]
     if spec == "all":
@@ -74,15 +98,17 @@ def resolve_workloads(spec: str | None) -> list[str]:
 
 
 def check_out_dir(out_dir: Path) -> Path:
-    """Create the output folder and prove it is writable, before any work starts."""
+    """Create the output folder, prove it is writable, sweep what a killed run left there."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".probe-"):
-            pass
+        probe = out_dir / f"{results.TEMP_PREFIX}probe-{os.getpid()}"
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(probe)
     except OSError as exc:
         raise InvalidInput(
             f"cannot write to output folder {out_dir}: {exc.strerror or exc}"
         ) from None
+    results.sweep_temp_files(out_dir)
     return out_dir
 
 
@@ -110,7 +136,6 @@ def _number_or_text(raw: str) -> Any:
 def _check_plan(plan: RunPlan) -> None:
     """Build every workload and measurement config once (cheap): bad parameters fail now."""
     from bench.measure import MeasureConfig
-    from bench.workloads import base
 
     for name in plan.overrides:
         if name not in plan.workloads:
@@ -119,12 +144,11 @@ def _check_plan(plan: RunPlan) -> None:
         try:
             MeasureConfig.for_device(device, quick=plan.quick, **plan.measure)
         except (TypeError, ValueError) as exc:
+            if isinstance(exc, JoulebenchError):
+                raise
             raise InvalidInput(f"measurement settings: {exc}") from None
-        for name in plan.workloads:
-            cls = base.get(name)
-            cls(
-                device, **{**cls.default_params(device, plan.quick), **plan.overrides.get(name, {})}
-            )
+    for job in plan.jobs():
+        job.workload(job.device, **job.params)  # checks every parameter's type and range
 
 
 def plan_run(
@@ -137,6 +161,7 @@ def plan_run(
     settings: tuple[str, ...] = (),
     measure: dict[str, Any] | None = None,
     scenario_overrides: dict[str, Any] | None = None,
+    isolate: bool = True,
 ) -> RunPlan:
     """Validate the request: devices, workloads and their parameters, scenario, output folder."""
     from bench.econ import load_scenario
@@ -147,101 +172,212 @@ def plan_run(
     plan = RunPlan(devices, names, quick, scen, Path(out_dir), write_report, scenario)
     plan.overrides = parse_settings(settings)
     plan.measure = {k: v for k, v in (measure or {}).items() if v is not None}
+    plan.isolate = isolate or len(devices) > 1  # devices run side by side: processes only
     _check_plan(plan)
     check_out_dir(plan.out_dir)
     return plan
 
 
-def measure_one(name: str, device: Device, plan: RunPlan, progress: ProgressFn | None) -> dict:
-    """Set up, measure and price one workload on one device; returns its result entry."""
-    from bench.measure import MeasureConfig, run_workload
-    from bench.telemetry import meter_for
-    from bench.workloads import base
-
-    cls = base.get(name)
-    params = {**cls.default_params(device, quick=plan.quick), **plan.overrides.get(name, {})}
-    workload = cls(device, **params)
-    config = MeasureConfig.for_device(device, quick=plan.quick, **plan.measure)
-
-    def step(stage: str, done: float, total: float) -> None:
-        if progress:
-            progress(device.id, name, stage, done, total)
-
-    step("setup", 0, 1)
-    meter = meter_for(device)
-    measurement = run_workload(workload, meter, config, step).to_dict()
-    entry = _reprice(results.workload_entry(measurement, device, {}, []), plan.scenario)
-    step("done", 1, 1)
-    return entry
+# --- pricing and checking one entry ------------------------------------------------------
 
 
-def measure_device(device: Device, plan: RunPlan, progress: ProgressFn | None) -> tuple:
-    """Every planned workload on one device: (entries, warnings). A failure is kept, not fatal."""
-    entries, warnings = [], []
-    for name in plan.workloads:
+def make_entry(
+    job: Job, measurement: dict, scenario: Any, environment: dict
+) -> tuple[dict, list[str]]:
+    """The priced result entry of a measurement, checked as the file will check it.
+
+    Raises JobFailed when the entry could not be written (a negative rate, a NaN...), so that
+    one bad workload is dropped and named while the others are kept. Returns its warnings too.
+    """
+    try:
+        entry = results.workload_entry(measurement, job.device, {}, [])
+        entry["economics"], entry["asic_references"] = _price(entry, scenario)
+        probe = results.build_result(environment, scenario, [entry])
+        results.validate(probe)
+        json.dumps(entry, allow_nan=False)
+    except JoulebenchError as exc:
+        raise JobFailed(f"its entry cannot be written: {exc}") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        raise JobFailed(f"its entry cannot be written: {type(exc).__name__}: {exc}") from None
+    return entry, _entry_warnings(job, entry)
+
+
+def _price(entry: dict, scenario: Any) -> tuple[dict, list[dict]]:
+    try:
+        from bench.econ.pricing import price_entry
+    except ImportError:  # before pricing moved from the report layer to econ
+        from bench.report.pricing import price_entry
+    return price_entry(entry, scenario)
+
+
+def _entry_warnings(job: Job, entry: dict) -> list[str]:
+    units = sum(w.get("units", 0) or 0 for w in entry.get("windows", []))
+    if entry.get("windows") and units == 0:
+        return [
+            f"{job.name} on {job.device.id} completed 0 {job.workload.unit}s in its measured "
+            "windows: its rates are zero; check its parameters"
+        ]
+    return []
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+class RunLog:
+    """The run as it goes: entries, failures, warnings, and its result file, saved each time."""
+
+    def __init__(self, plan: RunPlan, jobs: list[Job]) -> None:
+        self.plan = plan
+        self.environment = results.collect_environment(plan.devices)
+        self.pending = list(jobs)
+        self.entries: list[dict] = []
+        self.failed: list[dict[str, str]] = []
+        self.warnings: list[str] = []
+        self.path: Path | None = None
+
+    def done(self, job: Job, measurement: dict | None, error: str | None) -> None:
+        """Record one finished job and save the result with it."""
+        self.pending.remove(job)
+        if measurement is not None:
+            try:
+                entry, warnings = make_entry(job, measurement, self.plan.scenario, self.environment)
+                self.entries.append(entry)
+                self.warnings += warnings
+            except JobFailed as exc:
+                error = str(exc)
+        if error is not None:
+            why = " ".join(error.split())
+            self.failed.append(Failure(job.name, job.device.id, why))
+            self.warnings.append(f"{job.name} on {job.device.id} not measured: {why}")
+            log.error(self.warnings[-1])
+        self.save()
+
+    def status(self, interrupted: bool = False) -> Status:
+        """What failed and what is not (yet) measured: a file saved mid-run is partial, so a
+        run killed outright (SIGKILL, out of memory) still says what it did not reach."""
+        several = len(self.plan.devices) > 1
+        not_reached = [f"{j.name} on {j.device.id}" if several else j.name for j in self.pending]
+        return Status.of(self.failed, not_reached, interrupted)
+
+    def document(self, interrupted: bool = False) -> dict:
+        return fleet.stamp(  # the rank record and each entry's energy scope (bench.fleet)
+            self._document(interrupted)
+        )
+
+    def _document(self, interrupted: bool) -> dict:
+        return results.build_result(
+            self.environment,
+            self.plan.scenario,
+            self.entries,
+            self.warnings,
+            status=self.status(interrupted),
+        )
+
+    def save(self, interrupted: bool = False) -> dict:
+        """Write the result as it stands: a new file the first time, replaced after."""
+        doc = self.document(interrupted)
+        if self.path is None:
+            self.path = results.write_result(doc, self.plan.out_dir, fleet.result_name())
+        else:
+            results.rewrite_result(doc, self.path)
+        return doc
+
+
+def _run_isolated(
+    jobs: list[Job], run: RunLog, meter_factory: MeterFactory, progress: ProgressFn | None
+) -> None:
+    """Each job in a child process; one child per device at a time, devices side by side."""
+    queues: dict[int, list[Job]] = {}
+    for job in jobs:
+        queues.setdefault(job.slot, []).append(job)
+    running: dict[int, Child] = {}
+    try:
+        while queues or running:
+            for slot in [s for s in queues if s not in running]:
+                job = queues[slot].pop(0)
+                if not queues[slot]:
+                    del queues[slot]
+                _step(progress, job, "setup")
+                running[slot] = Child(job, meter_factory, _job_progress(progress, job))
+            for slot, child in list(running.items()):
+                if child.poll(0.05 if len(running) > 1 else 0.2):
+                    del running[slot]
+                    run.done(child.job, child.measurement, child.error)
+                    _step(progress, child.job, "done")
+    finally:
+        for child in running.values():
+            child.stop()
+
+
+def _run_here(
+    jobs: list[Job], run: RunLog, meter_factory: MeterFactory, progress: ProgressFn | None
+) -> None:
+    """Each job in this process, one after the other (no isolation)."""
+    for job in jobs:
+        _step(progress, job, "setup")
         try:
-            entries.append(measure_one(name, device, plan, progress))
-        except JoulebenchError as exc:
-            warnings.append(_not_measured(name, device, str(exc)))
-        except Exception as exc:  # e.g. out of device memory: keep the other workloads
-            log.debug("%s on %s failed", name, device.id, exc_info=True)
-            warnings.append(_not_measured(name, device, f"{type(exc).__name__}: {exc}"))
-    return entries, warnings
+            measurement = run_in_process(job, meter_factory, _job_progress(progress, job))
+            run.done(job, measurement, None)
+        except JobFailed as exc:
+            run.done(job, None, str(exc))
+        _step(progress, job, "done")
 
 
-def _not_measured(name: str, device: Device, why: str) -> str:
-    msg = f"{name} on {device.id} not measured: {' '.join(why.split())}"
-    log.error(msg)
-    return msg
+def _step(progress: ProgressFn | None, job: Job, stage: str) -> None:
+    if progress:
+        progress(job.device.id, job.name, stage, 0 if stage == "setup" else 1, 1)
 
 
-def measure_in_subprocesses(plan: RunPlan) -> tuple[list[dict], list[str]]:
-    """One process per GPU, concurrently; each writes its own result, merged here."""
-    with tempfile.TemporaryDirectory(prefix="joulebench-run-") as tmp:
-        procs = []
-        for i, dev in enumerate(plan.devices):
-            out = Path(tmp) / f"{i}-{dev.id.replace(':', '')}"
-            cmd = [sys.executable, "-m", "bench", "run", "--device", dev.id, "--out", str(out)]
-            cmd += ["--workloads", ",".join(plan.workloads), "--scenario", plan.scenario_spec]
-            cmd += ["--no-report", "--quiet"] + (["--quick"] if plan.quick else [])
-            for name, params in plan.overrides.items():
-                cmd += [a for k, v in params.items() for a in ("--set", f"{name}.{k}={v}")]
-            for key, value in plan.measure.items():
-                cmd += [f"--{key.replace('_', '-')}", str(value)]
-            procs.append((dev, out, subprocess.Popen(cmd, stdin=subprocess.DEVNULL)))
-        entries, warnings = [], []
-        for dev, out, proc in procs:
-            proc.wait()
-            docs = sorted(out.glob("*.json")) if out.exists() else []
-            if proc.returncode not in (0, 1) or not docs:
-                warnings.append(f"{dev.id}: measuring process failed (status {proc.returncode})")
-                continue
-            doc = results.read_result(docs[0])
-            entries += [_reprice(entry, plan.scenario) for entry in doc["workloads"]]
-            warnings += doc.get("warnings", [])
-        return entries, warnings
+def _job_progress(progress: ProgressFn | None, job: Job):
+    if progress is None:
+        return None
+    return lambda stage, done, total: progress(job.device.id, job.name, stage, done, total)
 
 
-def _reprice(entry: dict, scenario: Any) -> dict:
-    """Price a child process's entry under the parent's scenario (overrides included)."""
-    from bench.report.pricing import price_entry
+def execute(
+    plan: RunPlan,
+    progress: ProgressFn | None = None,
+    meter_factory: MeterFactory | None = None,
+) -> tuple[dict, Path | None, Path | None]:
+    """Measure everything in the plan, saving the result after each workload; then the report.
 
-    entry["economics"], entry["asic_references"] = price_entry(entry, scenario)
-    return entry
-
-
-def execute(plan: RunPlan, progress: ProgressFn | None = None) -> tuple[dict, Path, Path | None]:
-    """Measure everything in the plan; write the result (and report); return (doc, paths)."""
-    environment = results.collect_environment(plan.devices)
-    if len(plan.devices) > 1:
-        entries, warnings = measure_in_subprocesses(plan)
-    else:
-        entries, warnings = measure_device(plan.devices[0], plan, progress)
-    doc = results.build_result(environment, plan.scenario, entries, warnings)
-    json_path = results.write_result(doc, plan.out_dir)
+    Returns (doc, result path, report path). An interrupt (Ctrl-C, SIGTERM) raises
+    RunInterrupted saying what was kept: the result with every entry so far, never the report.
+    """
+    if len(plan.devices) > 1:  # --device all: one rank per device, as srun starts them
+        return fleet.local.execute(plan)
+    jobs = plan.jobs()
+    run = RunLog(plan, jobs)
+    measure = _run_isolated if plan.isolate else _run_here
+    factory = meter_factory or default_meter_factory
+    try:
+        measure(jobs, run, factory, progress if len(plan.devices) == 1 else None)
+    except KeyboardInterrupt as exc:
+        raise _interrupted(run, exc) from None
+    doc = run.document()
+    if run.path is None:  # a plan with no jobs
+        run.path = results.write_result(doc, plan.out_dir, fleet.result_name())
     html_path = None
     if plan.write_report:
-        from bench.report import render_html
+        html_path = _write_report(doc, run.path)
+    return doc, run.path, html_path
 
-        html_path = results.atomic_write_text(json_path.with_suffix(".html"), render_html(doc))
-    return doc, json_path, html_path
+
+def _write_report(doc: dict, json_path: Path) -> Path:
+    from bench.report import render_html
+
+    html_path = json_path.with_suffix(".html")
+    try:
+        return results.atomic_write_text(html_path, render_html(doc))
+    except KeyboardInterrupt as exc:
+        raise RunInterrupted(json_path, len(doc["workloads"]), len(doc["workloads"]), exc) from None
+    except JoulebenchError as exc:
+        raise JoulebenchError(f"result kept at {json_path}; report not written: {exc}") from None
+
+
+def _interrupted(run: RunLog, exc: BaseException) -> RunInterrupted:
+    """Save what was measured with status interrupted; say where it is."""
+    planned = len(run.entries) + len(run.failed) + len(run.pending)
+    if run.path is not None:
+        run.save(interrupted=True)
+    return RunInterrupted(run.path, len(run.entries), planned, exc)

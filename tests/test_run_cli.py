@@ -47,8 +47,9 @@ def test_interrupted_run_leaves_no_result(run_cli, tmp_path, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "measure_one", interrupt)
-    res = run_cli("run", "--quick", "--workloads", "gemm", "--out", tmp_path, "--quiet")
+    monkeypatch.setattr(runner, "run_in_process", interrupt)
+    res = run_cli("run", "--quick", "--workloads", "gemm", "--out", tmp_path, "--quiet",
+                  "--in-process")  # fmt: skip
     assert res.exit_code == 130
     assert res.stdout == ""
     assert [n for n in _files(tmp_path) if not n.startswith(".")] == []
@@ -100,16 +101,16 @@ def test_report_of_missing_file(run_cli, tmp_path):
     assert_bad_input(run_cli("compare", tmp_path / "absent.json"))
 
 
-def test_several_devices_measure_in_separate_processes_and_merge(tmp_path):
-    # `--device all` on a multi-GPU machine runs one process per device; two CPU "devices"
-    # exercise the same spawning and merging path here.
-    plan = runner.plan_run("cpu", "gemm", quick=True, out_dir=tmp_path)
+def test_several_devices_measure_side_by_side_into_one_result(tmp_path):
+    # `--device all` on a multi-GPU machine runs each device's workloads in child processes,
+    # devices side by side; two CPU "devices" exercise the same path here.
+    plan = runner.plan_run("cpu", "gemm", quick=True, out_dir=tmp_path, write_report=False)
     plan.devices = plan.devices * 2
-    entries, warnings = runner.measure_in_subprocesses(plan)
-    assert not [w for w in warnings if "not measured" in w]
-    assert [e["workload"]["name"] for e in entries] == ["gemm", "gemm"]
-    assert all(e["device"]["id"] == "cpu" and e["verified"] for e in entries)
-    assert list(tmp_path.glob("*.json")) == []  # only the parent writes the merged result
+    doc, json_path, _ = runner.execute(plan)
+    assert doc["status"] == {"state": "complete", "failed": [], "not_reached": []}
+    assert [e["workload"]["name"] for e in doc["workloads"]] == ["gemm", "gemm"]
+    assert all(e["device"]["id"] == "cpu" and e["verified"] for e in doc["workloads"])
+    assert list(tmp_path.glob("*.json")) == [json_path]  # one result for the run
 
 
 def test_parse_settings_types_values():
@@ -158,8 +159,15 @@ def test_a_crashing_workload_is_reported_and_the_others_kept(tmp_path, monkeypat
         raise RuntimeError("CUDA out of memory (simulated)")
 
     monkeypatch.setattr(Gemm, "setup", out_of_memory)
-    plan = runner.plan_run("cpu", "gemm,sha256d", quick=True, out_dir=tmp_path)
+    plan = runner.plan_run("cpu", "gemm,sha256d", quick=True, out_dir=tmp_path, isolate=False)
     doc, json_path, _ = runner.execute(plan)
     assert [w["workload"]["name"] for w in doc["workloads"]] == ["sha256d"]
     assert any("gemm on cpu not measured: RuntimeError" in w for w in doc["warnings"])
+    assert doc["status"]["failed"] == [
+        {
+            "workload": "gemm",
+            "device": "cpu",
+            "reason": "RuntimeError: CUDA out of memory (simulated)",
+        }
+    ]
     assert json_path.exists()

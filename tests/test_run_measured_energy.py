@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from bench import runner, telemetry
+from bench import runner
 from bench.report import render_html, render_table
 from bench.telemetry.fake import FakeGpu, FakeNvml
 from bench.telemetry.nvml import open_meter
@@ -22,14 +22,12 @@ POWER_W = 50.0
 @pytest.fixture(scope="module")
 def measured_doc(tmp_path_factory):
     binding = FakeNvml([FakeGpu(power_w=lambda t: POWER_W)], clock=time.monotonic)
-    patch = pytest.MonkeyPatch()
-    patch.setattr(telemetry, "meter_for", lambda device: open_meter(0, binding, hz=50.0))
-    try:
-        out = tmp_path_factory.mktemp("measured")
-        plan = runner.plan_run("cpu", "sha256d,llm-decode", quick=True, out_dir=out)
-        doc, _, html_path = runner.execute(plan)
-    finally:
-        patch.undo()
+    out = tmp_path_factory.mktemp("measured")
+    # In this process: the factory's simulated binding is a closure, which no child could take.
+    plan = runner.plan_run("cpu", "sha256d,llm-decode", quick=True, out_dir=out, isolate=False)
+    doc, _, html_path = runner.execute(
+        plan, meter_factory=lambda device: open_meter(0, binding, hz=50.0)
+    )
     return doc, html_path
 
 

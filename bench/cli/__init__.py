@@ -8,28 +8,54 @@ that `joulebench mine` and `joulebench econ` start fast.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 import click
 
 from bench import __version__
-from bench.errors import JoulebenchError
+from bench.errors import JoulebenchError, RunInterrupted, Terminated
 
 
 class JoulebenchGroup(click.Group):
     """A click group whose errors are one line on stderr and exit status 2."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        previous = _on_sigterm(_terminate)  # SIGTERM stops a command as Ctrl-C does
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as exc:
             _fail(exc.format_message())
         except JoulebenchError as exc:
             _fail(str(exc))
-        except (KeyboardInterrupt, click.Abort):
-            click.echo("joulebench: interrupted; no result written", err=True)
-            sys.exit(130)
+        except (KeyboardInterrupt, click.Abort) as exc:
+            _interrupted(exc)
+        finally:
+            _on_sigterm(previous)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _on_sigterm(handler):
+    """Install a SIGTERM handler (main thread only; elsewhere nothing); returns the old one."""
+    if handler is None:
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (an embedding application's worker)
+        return None
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
+def _interrupted(exc: BaseException) -> None:
+    """What an interrupt left behind, in one line (RunInterrupted knows; else nothing)."""
+    if isinstance(exc, click.Abort) and isinstance(exc.__context__, KeyboardInterrupt):
+        exc = exc.__context__  # click wraps Ctrl-C in Abort
+    message = str(exc) if isinstance(exc, RunInterrupted) else "interrupted; nothing written"
+    click.echo(f"joulebench: {message}", err=True)
+    sys.exit(getattr(exc, "exit_code", 130))
 
 
 def _fail(message: str) -> None:
@@ -63,9 +89,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from bench.cli import econ, mine, report, run
+    from bench.cli import econ, fleet, mine, report, run, site
 
-    for module in (mine, run, econ, report):
+    for module in (mine, run, econ, report, fleet, site):
         for command in module.COMMANDS:
             cli.add_command(command)
 

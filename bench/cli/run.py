@@ -7,6 +7,7 @@ import sys
 import click
 
 from bench.cli.econ import pop_overrides, scenario_overrides
+from bench.cli.types import COUNT, SECONDS
 from bench.console import emit_json
 
 
@@ -38,12 +39,19 @@ def devices_cmd(as_json: bool) -> None:
 @click.option("--no-report", is_flag=True, help="Write the JSON result only, no HTML.")
 @click.option("--quiet", is_flag=True, help="No progress bars and no table.")
 @click.option("--set", "settings", multiple=True, help="Workload parameter: NAME.KEY=VALUE.")
-@click.option("--window-s", type=float, help="Seconds per measured window.")
-@click.option("--min-windows", type=int, help="Windows before the stopping rule applies.")
-@click.option("--max-windows", type=int, help="Most windows per workload.")
-@click.option("--timeout-s", type=float, help="Most seconds of windows per workload.")
-@click.option("--warmup-max-s", type=float, help="Most seconds of warm-up per workload.")
-def run_cmd(device, quick, workloads, scenario, out_dir, no_report, quiet, settings, **measure):
+@click.option("--window-s", type=SECONDS, help="Seconds per measured window.")
+@click.option("--min-windows", type=COUNT, help="Windows before the stopping rule applies.")
+@click.option("--max-windows", type=COUNT, help="Most windows per workload.")
+@click.option("--timeout-s", type=SECONDS, help="Most seconds of windows per workload.")
+@click.option("--warmup-max-s", type=SECONDS, help="Most seconds of warm-up per workload.")
+@click.option(
+    "--in-process",
+    is_flag=True,
+    help="Measure every workload in this process (no child process per workload).",
+)
+def run_cmd(
+    device, quick, workloads, scenario, out_dir, no_report, quiet, settings, in_process, **measure
+):
     """Measure mining and inference on a device, price them, write result and report."""
     from bench import runner
     from bench.console import RunProgress
@@ -51,8 +59,9 @@ def run_cmd(device, quick, workloads, scenario, out_dir, no_report, quiet, setti
 
     overrides = pop_overrides(measure)
     plan = runner.plan_run(
-        device, workloads, quick, scenario, out_dir, not no_report, settings, measure, overrides
-    )
+        device, workloads, quick, scenario, out_dir, not no_report, settings, measure, overrides,
+        isolate=not in_process,
+    )  # fmt: skip
     progress = RunProgress(enabled=not quiet)
     try:
         doc, json_path, html_path = runner.execute(plan, progress)
@@ -63,7 +72,12 @@ def run_cmd(device, quick, workloads, scenario, out_dir, no_report, quiet, setti
         click.echo(f"result: {json_path}")
         if html_path:
             click.echo(f"report: {html_path}")
-    failed = [w for w in doc["warnings"] if "not measured" in w]
+    failed = doc["status"]["failed"]
+    for item in failed:  # on stderr even with --quiet: the exit status alone does not say which
+        click.echo(
+            f"joulebench: {item['workload']} on {item['device']} not measured: {item['reason']}",
+            err=True,
+        )
     sys.exit(1 if failed else 0)
 
 

@@ -4,28 +4,29 @@ from __future__ import annotations
 
 import click
 
+from bench.cli.types import NUMBER
 from bench.console import emit_json
 
 
 @click.command("site")
 @click.argument("site_name", metavar="SITE")
 @click.option(
-    "--days", type=float, default=None, help="Period length in days (from the site's start)."
+    "--days", type=NUMBER, default=None, help="Period length in days (from the site's start)."
 )
 @click.option("--quarter", default=None, help="A calendar quarter, e.g. 2025Q3.")
-@click.option("--btc-price", type=float, default=None, help="Override the BTC price, USD.")
+@click.option("--btc-price", type=NUMBER, default=None, help="Override the BTC price, USD.")
 @click.option(
     "--hashprice-usd-ph-day",
-    type=float,
+    type=NUMBER,
     default=None,
     help="Override the hashprice (USD/PH/day; sets one difficulty for the period).",
 )
 @click.option(
-    "--mining-share", type=float, default=None, help="Mining share of the halls' MW, in [0, 1]."
+    "--mining-share", type=NUMBER, default=None, help="Mining share of the halls' MW, in [0, 1]."
 )
 @click.option(
     "--conversion-capex-usd-per-mw",
-    type=float,
+    type=NUMBER,
     default=None,
     help="Capex to convert one MW to AI; gives each AI hall's payback.",
 )
