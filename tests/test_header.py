@@ -155,12 +155,12 @@ def test_difficulty():
         difficulty(0)
 
 
-@pytest.mark.parametrize("k, display", [(0, "f" * 64), (8, "00" + "f" * 62), (256, "0" * 64)])
+@pytest.mark.parametrize("k, display", [(0, "f" * 64), (8, "00" + "f" * 62), (255, "0" * 63 + "1")])
 def test_zero_bits_target(k, display):
     assert format_target(target_from_zero_bits(k)) == display
 
 
-@pytest.mark.parametrize("k", [-1, 257])
+@pytest.mark.parametrize("k", [-1, 256, 257, True, "8", None])
 def test_zero_bits_out_of_range(k):
     with pytest.raises(InvalidTarget):
         target_from_zero_bits(k)

@@ -27,6 +27,8 @@ _MASK32 = 0xFFFFFFFF
 
 def parse_hex(text: str, n_bytes: int, what: str, error: type[InvalidInput]) -> bytes:
     """Exactly `n_bytes` bytes from hex text, or `error` saying what is wrong."""
+    if not isinstance(text, str):
+        raise error(f"{what} must be hex text, got {type(text).__name__}")
     text = text.strip()
     if len(text) != 2 * n_bytes:
         raise error(
@@ -52,7 +54,7 @@ class Header:
     def __post_init__(self) -> None:
         for name in ("version", "time", "bits", "nonce"):
             value = getattr(self, name)
-            if not isinstance(value, int) or not 0 <= value <= _MASK32:
+            if not _is_int(value) or not 0 <= value <= _MASK32:
                 raise InvalidHeader(f"header {name} must be a uint32, got {value!r}")
         for name in ("prev_hash", "merkle_root"):
             value = getattr(self, name)
@@ -139,7 +141,7 @@ def qualifies(digest: bytes, target: int) -> bool:
 
 def bits_to_target(bits: int) -> int:
     """The target compact bits encode; InvalidTarget for sign bit, zero or overflow."""
-    if not 0 <= bits <= _MASK32:
+    if not _is_int(bits) or not 0 <= bits <= _MASK32:
         raise InvalidTarget(f"compact bits must be a uint32, got {bits!r}")
     if bits & SIGN_BIT:
         raise InvalidTarget(f"bits 0x{bits:08x} have the sign bit set: a negative target")
@@ -171,7 +173,7 @@ def target_to_bits(target: int) -> int:
 
 def check_target(target: int) -> int:
     """The target itself, or InvalidTarget if it is outside 0 .. 2**256 - 1."""
-    if not isinstance(target, int) or not 0 <= target <= MAX_TARGET:
+    if not _is_int(target) or not 0 <= target <= MAX_TARGET:
         raise InvalidTarget(f"a target must be an integer in 0 .. 2**256 - 1, got {target!r}")
     return target
 
@@ -184,15 +186,29 @@ def difficulty(target: int) -> float:
 
 
 def target_from_zero_bits(zero_bits: int) -> int:
-    """The largest target meaning hash < 2**(256 - K): K leading zero bits in display order."""
-    if not isinstance(zero_bits, int) or not 0 <= zero_bits <= 256:
-        raise InvalidTarget(f"zero bits must be 0 .. 256, got {zero_bits!r}")
+    """The largest target meaning hash < 2**(256 - K): K leading zero bits in display order.
+
+    K = 256 would be the zero target, which compact bits may not encode either: refused."""
+    if not _is_int(zero_bits) or not 0 <= zero_bits <= 255:
+        raise InvalidTarget(
+            f"zero bits must be 0 .. 255, got {zero_bits!r} (256 would be a zero target: "
+            "no hash can meet it)"
+        )
     return 2 ** (256 - zero_bits) - 1
 
 
 def parse_target_hex(text: str) -> int:
-    """A target from 64 hex characters in display order (most significant first)."""
-    return int.from_bytes(parse_hex(text, 32, "target", InvalidTarget), "big")
+    """A target from 64 hex characters in display order (most significant first); not zero."""
+    if not isinstance(text, str):
+        raise InvalidTarget(f"a target must be 64 hex characters, got {text!r}")
+    target = int.from_bytes(parse_hex(text, 32, "target", InvalidTarget), "big")
+    if target == 0:
+        raise InvalidTarget("target 00..00 is a zero target: no hash can meet it")
+    return target
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def format_target(target: int) -> str:
