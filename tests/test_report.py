@@ -638,6 +638,9 @@ def test_report_cli_reads_a_v1_and_a_v2_file(run_cli, tmp_path):
         rel = (max(rates[name]) - min(rates[name])) / median
         assert f"{median / scale:.3g} {unit} range {100 * rel:.1f}%" in lines[name]
         assert "unmeasured" in lines[name] and " 0 " not in lines[name]
+    # every workload gave the same energy warning: listed once, naming all six
+    assert res.stdout.count("energy unmeasured: no powercap interface") == 1
+    assert f"warning: {', '.join(f'{n} @ cpu' for n in rates)}: energy unmeasured" in res.stdout
     res = run_cli("report", GOLDEN_V2)  # schema v2: a partial run says which workload failed
     assert res.exit_code == 0, res.stderr
     assert "status: partial" in res.stdout

@@ -80,7 +80,8 @@ def energy_summary(result: Result) -> str | None:
 THROUGHPUT_TEXT = (
     "Measured with or without energy: each workload's throughput in every measured window. "
     "The warm-up before the windows (shaded) runs the same work but is not measured; its "
-    "chunk rates show how the workload settled."
+    "chunk rates show how the workload settled (drawn evenly spaced over the warm-up: the "
+    "result records each chunk's rate, not its time)."
 )
 
 

@@ -264,7 +264,7 @@ def _draw_warmup(ax: object, series: RateSeries, scale: float) -> None:
         baseline=None,
         color=_WARMUP,
         linewidth=1.2,
-        label="warm-up chunk (spread evenly)",
+        label="warm-up chunks (evenly spaced)",
     )
 
 

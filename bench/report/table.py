@@ -195,11 +195,13 @@ def _gpu_hour_text(econ: Economics) -> str:
 
 
 def all_warnings(result: Result) -> list[str]:
-    """The run's warnings, then each workload's, labelled with the workload."""
-    out = list(result.warnings)
+    """The run's warnings, then each workload's, labelled with the workloads that gave it
+    (a warning every workload gave, such as unmeasured energy, is listed once)."""
+    labels: dict[str, list[str]] = {}
     for entry in result.workloads:
-        out += [f"{cells.workload_label(entry)}: {w}" for w in entry.measurement.warnings]
-    return out
+        for warning in entry.measurement.warnings:
+            labels.setdefault(warning, []).append(cells.workload_label(entry))
+    return [*result.warnings, *(f"{', '.join(who)}: {w}" for w, who in labels.items())]
 
 
 def status_lines(result: Result) -> list[str]:
