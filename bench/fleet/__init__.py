@@ -7,6 +7,7 @@ layers read a fleet document as one result; `bench.fleet.local` launches the ran
 `--device all` on this machine; `bench.fleet.slurm` writes an sbatch script.
 """
 
+from bench.fleet import local
 from bench.fleet.document import FLEET_FORMAT, FLEET_VERSION, build_fleet
 from bench.fleet.merge import Allow, merge_folder
 from bench.fleet.place import meter_for, rank_device, result_name, stamp
@@ -23,6 +24,7 @@ __all__ = [
     "build_fleet",
     "current",
     "from_environ",
+    "local",
     "is_fleet",
     "load_fleet",
     "merge_folder",

@@ -83,9 +83,22 @@ def as_result(fleet: dict) -> dict:
     env = copy.deepcopy(docs[0]["environment"])
     env["hostname"] = f"fleet {fleet.get('job_id')} ({len(docs)} ranks)"
     warnings = [w for doc in docs for w in doc.get("warnings", [])] + list(fleet.get("notices", []))
-    doc = results.build_result(env, fleet.get("scenario", {}), entries, warnings)
+    doc = results.build_result(
+        env, fleet.get("scenario", {}), entries, warnings, None, _status(docs)
+    )
     doc["fleet"] = {k: fleet.get(k) for k in ("job_id", "world_size", "totals", "spread")}
     return doc
+
+
+def _status(docs: list[dict]):
+    """The fleet's status: every rank's failures and unreached workloads; interrupted if any."""
+    from bench.result.status import INTERRUPTED, Failure, Status
+
+    statuses = [doc.get("status") or {} for doc in docs]
+    failed = [Failure(**f) for s in statuses for f in s.get("failed", [])]
+    not_reached = [w for s in statuses for w in s.get("not_reached", [])]
+    interrupted = any(s.get("state") == INTERRUPTED for s in statuses)
+    return Status.of(failed, not_reached, interrupted)
 
 
 def read_any(path: str | os.PathLike) -> dict:
