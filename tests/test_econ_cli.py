@@ -64,8 +64,11 @@ def test_econ_mining_terawulf(run_cli):
         "--scenario", "terawulf-q3-2025", "--json",
     )  # fmt: skip
     doc = json.loads(res.stdout)
-    # 1 PH/s at 48 USD/PH/day, no pool fee in this preset
-    assert doc["usd_per_day"] == pytest.approx(48.0)
+    # 1 PH/s at the quarter's hashprice, no pool fee in this preset: 1e15 * 86400 *
+    # (3.125 / 0.994) * 115066 / (130.3e12 * 2**32) = 55.850 USD per running day; at 70 % uptime
+    running = 1e15 * 86400 * (3.125 / 0.994) * 115066 / (130.3e12 * 2**32)
+    assert doc["usd_per_day_running"] == pytest.approx(running, rel=1e-12)
+    assert doc["usd_per_day"] == pytest.approx(running * 0.7, rel=1e-12)
     assert doc["uptime"] == 0.7 and doc["electricity_usd_kwh"] == 0.047
 
 
@@ -74,7 +77,7 @@ def test_econ_ai_json(run_cli):
     res = run_cli(
         "econ", "ai", "--units-per-s", "1000", "--power-w", "500", "--footing", "wall",
         "--usd-per-million-units", "0.20", "--electricity-usd-kwh", "0.1", "--pue", "1",
-        "--uptime", "1", "--json",
+        "--utilisation", "1", "--json",
     )  # fmt: skip
     assert res.exit_code == 0, res.stderr
     doc = json.loads(res.stdout)
@@ -159,8 +162,8 @@ def test_econ_malformed_scenario_file(run_cli, tmp_path):
 
 
 def test_econ_host_overhead_flag(run_cli):
-    # 700 W board + 100 % host overhead = 1400 W at the wall
-    res = run_cli(*MINING, "--host-overhead", "1.0", "--json")
+    # 700 W board + 700 W host given = 1400 W at the wall
+    res = run_cli(*MINING, "--host-overhead-w", "700", "--json")
     doc = json.loads(res.stdout)
     assert doc["footing"] == "board" and doc["wall_power_w"] == pytest.approx(1400)
     assert doc["usd_per_j_wall"] == pytest.approx(doc["usd_per_j"] / 2)
@@ -196,20 +199,20 @@ TCO = [
 
 
 def test_econ_tco_given_revenue_hand_worked(run_cli):
-    # 50 USD/day at 50 % busy; 0.5 kW * 1.5 * 8766 h * 0.5 * 0.10 = 328.725 USD/year;
-    # TCO 10,000 + 3 * 328.725 = 10,986.175; net 50 - 0.90 = 49.10 USD/day;
-    # payback 10,000 / (49.10 * 30.4375) = 6.6912 months
+    # 50 USD per running day at 50 % busy; 0.5 kW * 1.5 * 8766 h * 0.5 * 0.10 = 328.725 USD/year;
+    # TCO 10,000 + 3 * 328.725 = 10,986.175; net 25 - 0.90 = 24.10 USD/day;
+    # payback 10,000 / (24.10 * 30.4375) = 13.633 months
     res = run_cli(*TCO, "--usd-per-day", "50", "--utilisation", "0.5", "--json")
     assert res.exit_code == 0, res.stderr
     doc = json.loads(res.stdout)
     assert doc["capex_source"] == {"source_kind": "given"}
     assert doc["revenue"]["basis"] == "given"
     assert doc["tco"]["tco_usd"] == pytest.approx(10_986.175)
-    assert doc["revenue"]["net_usd_per_day"] == pytest.approx(49.10)
-    assert doc["payback_months"] == pytest.approx(6.6912, rel=1e-4)
+    assert doc["revenue"]["net_usd_per_day"] == pytest.approx(24.10)
+    assert doc["payback_months"] == pytest.approx(13.633, rel=1e-4)
     assert doc["scenario"]["name"] == "late-2025"
     text = run_cli(*TCO, "--usd-per-day", "50", "--utilisation", "0.5").stdout
-    assert "6.691 months" in text and "10,986 USD" in text
+    assert "13.63 months" in text and "10,986 USD" in text
 
 
 def test_econ_tco_from_the_catalog_price_mining_never_pays_back(run_cli):
@@ -218,10 +221,11 @@ def test_econ_tco_from_the_catalog_price_mining_never_pays_back(run_cli):
     )
     assert res.exit_code == 0, res.stderr
     doc = json.loads(res.stdout)
-    assert doc["capex_usd"] == 35_000 and doc["capex_source"]["source_kind"] == "catalog"
+    # board power: the card's 35,000 USD plus its SXM server's host share, 15,000 USD per GPU
+    assert doc["capex_usd"] == 50_000 and doc["capex_source"]["source_kind"] == "catalog"
     assert doc["revenue"]["basis"] == "mining"
     assert doc["payback_months"] is None and "never repays" in doc["payback_never"]
-    assert doc["per_usd"]["hashes_per_s_per_usd"] == pytest.approx(7e9 / 35_000)
+    assert doc["per_usd"]["hashes_per_s_per_usd"] == pytest.approx(7e9 / 50_000)
     text = run_cli("econ", "tco", "--card", "H200 SXM", "--power-w", "700", "--hashrate-hs", "7e9")
     assert "never (net" in text.stdout
 
@@ -229,7 +233,8 @@ def test_econ_tco_from_the_catalog_price_mining_never_pays_back(run_cli):
 def test_econ_tco_ai_revenue(run_cli):
     # 1000 tokens/s at 0.20 USD per million = 17.28 USD/day (test_econ_ai_json)
     res = run_cli(
-        *TCO, "--units-per-s", "1000", "--usd-per-million-units", "0.20", "--json"
+        *TCO, "--units-per-s", "1000", "--usd-per-million-units", "0.20", "--utilisation", "1",
+        "--json",
     )  # fmt: skip
     doc = json.loads(res.stdout)
     assert doc["revenue"]["basis"] == "per-unit"

@@ -33,7 +33,8 @@ BOUNDS = {
     "usd_per_hour": (1e-9, 1e6),
     "usd_per_day": (1e-9, 1e12),
     "capex_usd": (1e-3, 1e12),
-    "years": (1 / 12, 50.0),
+    "capex_total_usd": (1e-3, 2e12),  # card + host share
+    "years": (1 / 12, 100.0),
 }
 
 

@@ -130,8 +130,9 @@ def _sensitivity(rev_month: float, scenario: Scenario, months: int, total: float
     """Revenue change when each assumption alone is held flat; the largest dominates."""
     deltas = {}
     for name in ASSUMPTIONS:
-        held = sum(f[0] for f in mining_factors(scenario, months, hold=name)) * rev_month
-        deltas[name] = held - total
+        held = sum(rev_month * f[0] for f in mining_factors(scenario, months, hold=name))
+        delta = held - total
+        deltas[name] = 0.0 if abs(delta) <= 1e-12 * abs(total) else delta
     dominant = max(deltas, key=lambda k: abs(deltas[k]))
     if deltas[dominant] == 0:
         dominant = None

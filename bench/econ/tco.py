@@ -123,7 +123,7 @@ def revenue_tco(
     A revenue document without its electricity terms (an older result) takes them from the
     scenario; None when there is no scenario either.
     """
-    check_positive("capex_usd", capex_usd)
+    check_positive("capex_total_usd", capex_usd)
     check_positive("years", years)
     footing = revenue.get("footing", "board")
     util = check_fraction("running fraction", running_fraction(revenue))
