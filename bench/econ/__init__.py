@@ -11,7 +11,6 @@ from bench.econ.bitcoin import (
     hashprice_usd_per_ph_day,
     subsidy_btc,
 )
-from bench.econ.catalog import Card, find_card, find_card_by_name, load_cards
 from bench.econ.mining import mining_revenue
 from bench.econ.pricing import price_workload
 from bench.econ.scenario import (
@@ -31,6 +30,7 @@ from bench.econ.tco import (
     revenue_tco,
     tco,
 )
+from bench.hardware import Card, find_card, find_card_by_name, load_cards
 
 __all__ = [
     "DEFAULT_SCENARIO",
