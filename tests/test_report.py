@@ -679,3 +679,14 @@ def test_report_without_matplotlib_says_why_it_has_no_plots(monkeypatch):
     assert "Plots omitted" in page and "matplotlib" in page and "<svg" not in page
     median = statistics.median(_raw_windows(VM_CPU)["sha256d"])
     assert f"{median / 1e6:.3g} MH/s" in page  # the table is still there
+
+
+def test_html_of_a_workload_that_did_no_work_notes_it_instead_of_dividing_by_zero():
+    stalled = entry("bert", "sequence", "ai", 0.0, None, device=CPU)  # 0 units in every window
+    moving = entry("sha256d", "hash", "mining", 2.0e7, None, device=CPU)
+    doc = results.build_result(gpu_doc()["environment"], SCENARIO, [stalled, moving])
+    page = html.unescape(render_html(typed(doc)))
+    svgs = _svgs(page)
+    assert "Not in the spread plot (no windows, or a median of 0): bert @ cpu." in page
+    assert "bert @ cpu" not in _texts(svgs["Spread of the measured windows"])
+    assert "median 0 seq/s" in _texts(svgs["Throughput over time: bert @ cpu"])

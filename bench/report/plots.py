@@ -229,7 +229,8 @@ def throughput_over_time(series: RateSeries) -> tuple[str | None, str | None]:
             label=f"median {median / scale:.3g} {rate_unit(series.unit, prefix)}",
         )
         ax.set_xlim(left=0)
-        ax.set_ylim(bottom=0, top=1.15 * max(rates) / scale)
+        top = max(rates) / scale
+        ax.set_ylim(bottom=0, top=min(1.15 * top, 1.7e308) if top > 0 else 1.0)
         ax.set_xlabel("time since warm-up began (s)")
         ax.set_ylabel(f"throughput ({rate_unit(series.unit, prefix)})")
         ax.set_title(f"Throughput over time: {series.label}")
@@ -270,9 +271,11 @@ def _draw_warmup(ax: object, series: RateSeries, scale: float) -> None:
 
 def window_spread(series: list[RateSeries]) -> tuple[str | None, str | None]:
     """Each window's throughput relative to its workload's median, one row per workload."""
-    drawn = [s for s in series if len(s.windows) >= 1]
+    drawn = [s for s in series if s.windows and statistics.median(r for *_, r in s.windows) > 0]
+    skipped = [s.label for s in series if s not in drawn]
+    note = f"Not in the spread plot (no windows, or a median of 0): {', '.join(skipped)}."
     if not drawn:
-        return None, "No measured windows to plot."
+        return None, note
     with matplotlib.rc_context(_STYLE):
         fig = Figure(figsize=(8, 1.2 + 0.5 * len(drawn)))
         ax = fig.add_subplot()
@@ -293,7 +296,7 @@ def window_spread(series: list[RateSeries]) -> tuple[str | None, str | None]:
         ax.set_xlabel("window throughput relative to the workload's median (%)")
         ax.set_title("Spread of the measured windows (one dot per window)")
         ax.grid(axis="x", alpha=0.3)
-    return to_svg(fig, "Spread of the measured windows"), None
+    return to_svg(fig, "Spread of the measured windows"), note if skipped else None
 
 
 def rate_series(entry: Entry) -> RateSeries:
