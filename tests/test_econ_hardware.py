@@ -125,3 +125,14 @@ def test_platform_flag_and_cards_listing(run_cli):
     assert set(cards["platforms"]) == {"sxm-server", "pcie-server", "workstation"}
     text = run_cli("econ", "cards").stdout
     assert "unpriced" in text and "pcie-server" in text and "RTX 4090 D" in text
+
+
+def test_asic_references_cite_their_makers():
+    from bench.econ import load_asics
+
+    for asic in load_asics():
+        assert asic.date and asic.source and ".md" not in asic.source, asic.name
+        maker = "Bitmain" if asic.name.startswith("Antminer") else "MicroBT"
+        assert maker in asic.source, asic.name
+        if asic.price_usd_per_th is not None:
+            assert asic.price_usd_per_th.date and ".md" not in asic.price_usd_per_th.source
