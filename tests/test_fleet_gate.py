@@ -69,3 +69,65 @@ def test_bad_input_is_exit_2(run_cli, tmp_path):
         out = run_cli("compare", *args, "--fail-if-slower", "5")
         assert out.exit_code == 2, args
         assert out.stdout == "" and len(out.stderr.strip().splitlines()) == 1
+
+
+def merged(run_cli, folder, layout) -> str:
+    from tests.test_fleet_merge import write_ranks
+
+    write_ranks(folder, layout)
+    out = folder / "fleet.json"
+    assert run_cli("merge", folder, "--out", out).exit_code == 0
+    return str(out)
+
+
+def test_two_fleets_are_gated_rank_by_rank(run_cli, tmp_path):
+    from tests.test_fleet_merge import LAYOUT
+
+    base = merged(run_cli, tmp_path / "a", LAYOUT)
+    same = merged(run_cli, tmp_path / "b", LAYOUT)
+    out = gate(run_cli, base, same, "5", "--json")
+    assert out.exit_code == 0, out.stderr  # rank 3's slow card is slow in both: not a regression
+    doc = json.loads(out.stdout)
+    assert sorted({v["rank"] for v in doc["verdicts"]}) == [0, 1, 2, 3]
+    assert {v["verdict"] for v in doc["verdicts"]} == {"SAME"}
+    slower = [list(row) for row in LAYOUT]
+    slower[2][4] = 2500.0 * 0.8  # rank 2's decode 20 % slower
+    new = merged(run_cli, tmp_path / "c", [tuple(r) for r in slower])
+    out = gate(run_cli, base, new, "5", "--json")
+    assert out.exit_code == 1
+    (failed,) = [v for v in json.loads(out.stdout)["verdicts"] if v["fails"]]
+    assert failed["rank"] == 2 and failed["workload"] == "llm-decode"
+    assert failed["slower_pct"] == pytest.approx(20.0, rel=1e-9, abs=0)
+    single = write(tmp_path, "one.json", 1000.0, 0.02)
+    mixed = gate(run_cli, base, single, "5")
+    assert mixed.exit_code == 2 and "a fleet with a fleet" in mixed.stderr
+
+
+def test_report_and_compare_read_a_fleet(run_cli, tmp_path):
+    from tests.test_fleet_merge import LAYOUT
+
+    fleet = merged(run_cli, tmp_path / "a", LAYOUT)
+    report = run_cli("report", fleet, "--json")
+    assert report.exit_code == 0, report.stderr
+    assert len(json.loads(report.stdout)["workloads"]) == 8
+    compare = run_cli("compare", fleet, "--json")
+    assert compare.exit_code == 0, compare.stderr
+    assert len(json.loads(compare.stdout)["rows"]) == 8
+
+
+def test_a_fleet_with_nan_or_a_bad_rank_result_is_exit_2(run_cli, tmp_path):
+    from tests.test_fleet_merge import LAYOUT
+
+    fleet = merged(run_cli, tmp_path / "a", LAYOUT)
+    text = open(fleet).read()
+    bad = tmp_path / "nan.json"
+    bad.write_text(text.replace('"world_size": 4', '"world_size": NaN', 1))
+    doc = json.loads(text)
+    del doc["results"][1]["workloads"]
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(doc))
+    for path in (bad, broken):
+        for args in (["report", path], ["compare", path, path, "--fail-if-slower", "5"]):
+            out = run_cli(*args)
+            assert out.exit_code == 2, (args, out.stderr)
+            assert out.stdout == "" and len(out.stderr.strip().splitlines()) == 1

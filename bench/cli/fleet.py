@@ -9,12 +9,34 @@ import click
 from bench.console import emit_json
 
 
-def _figure(value: object, unit: str = "") -> str:
-    if isinstance(value, dict):
-        return f"unmeasured ({value.get('unmeasured', '?')})"
+def _figure(value: object, unit: str) -> str:
     if isinstance(value, (int, float)):
-        return f"{value:.4g}{' ' + unit if unit else ''}"
-    return "n/a"
+        return f"{value:.4g} {unit}"
+    return "unmeasured"
+
+
+def _workload_lines(name: str, total: dict, spreads: dict) -> list[str]:
+    unit = total["unit"]
+    figures = [
+        _figure(total["units_per_s"], f"{unit}/s"),
+        _figure(total["power_w"], "W"),
+        _figure(total["energy_j"], "J"),
+        _figure(total["usd_per_day"], "USD/day"),
+    ]
+    lines = [f"{name}: {', '.join(figures)} (throughput, power, energy, revenue)"]
+    reasons = {v["unmeasured"] for v in total.values() if isinstance(v, dict)}
+    lines += [f"  unmeasured: {reason}" for reason in sorted(reasons)]
+    for card, spread in spreads.items():
+        j = spread["j_per_unit"]
+        if "median" not in j:
+            continue
+        far, rel = j["outlier"], j["outlier"]["rel_from_median"]
+        lines.append(
+            f"  {card}: J/{unit} median {j['median']:.4g} over {j['n']} card(s), "
+            f"min {j['min']:.4g}, max {j['max']:.4g}; outlier rank {far['rank']} on "
+            f"{far['node']} ({'n/a' if rel is None else f'{100 * rel:+.1f}%'})"
+        )
+    return lines
 
 
 def _summary_lines(fleet: dict, out: Path) -> list[str]:
@@ -24,22 +46,7 @@ def _summary_lines(fleet: dict, out: Path) -> list[str]:
         f"job {fleet['job_id']}: {len(fleet['ranks'])} of {fleet['world_size']} ranks on {nodes}"
     )
     for name, total in fleet["totals"].items():
-        unit = total["unit"]
-        lines.append(
-            f"{name}: {_figure(total['units_per_s'], unit + '/s')}, "
-            f"{_figure(total['power_w'], 'W')}, {_figure(total['energy_j'], 'J')}, "
-            f"{_figure(total['usd_per_day'], 'USD/day')}"
-        )
-        for card, spread in fleet["spread"][name].items():
-            j = spread["j_per_unit"]
-            if "median" in j:
-                far = j["outlier"]
-                rel = far["rel_from_median"]
-                lines.append(
-                    f"  {card}: J/{unit} median {j['median']:.4g} over {j['n']} card(s), "
-                    f"min {j['min']:.4g}, max {j['max']:.4g}; outlier rank {far['rank']} on "
-                    f"{far['node']} ({'n/a' if rel is None else f'{100 * rel:+.1f}%'})"
-                )
+        lines += _workload_lines(name, total, fleet["spread"][name])
     lines.append(f"fleet: {out}")
     return lines
 
@@ -55,9 +62,13 @@ def _summary_lines(fleet: dict, out: Path) -> list[str]:
 def merge_cmd(folder, out_file, as_json, **allow) -> None:
     """Join the ranks' results of one job (srun, torchrun, Kubernetes) into a fleet document."""
     from bench.fleet import Allow, merge_folder, write_fleet
+    from bench.result import check_output_path
 
+    out = Path(out_file) if out_file else Path(folder) / "fleet.json"
+    if out_file is not None or out.exists():  # before any work: not a device, link, folder
+        check_output_path(out)
     fleet = merge_folder(folder, Allow(**{k.removeprefix("allow_"): v for k, v in allow.items()}))
-    out = write_fleet(fleet, Path(out_file) if out_file else Path(folder) / "fleet.json")
+    write_fleet(fleet, out)
     if as_json:
         emit_json(fleet)
         return

@@ -53,6 +53,7 @@ _SOURCES: dict[str, tuple[str, str | None, str | None, str | None, str | None]] 
 }
 _NODE_VARS = {"slurm": "SLURMD_NODENAME"}  # others: JOULEBENCH_NODE, else the host name
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+MAX_WORLD_SIZE = 1_000_000  # beyond any cluster; keeps merge's rank arithmetic bounded
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,10 @@ class Rank:
 
     def __post_init__(self) -> None:
         where = f"rank contract ({self.launcher})"
-        if self.world_size < 1:
-            raise InvalidInput(f"{where}: world size {self.world_size} is below 1")
+        if not 1 <= self.world_size <= MAX_WORLD_SIZE:
+            raise InvalidInput(
+                f"{where}: world size {self.world_size} is not in 1..{MAX_WORLD_SIZE}"
+            )
         if not 0 <= self.rank < self.world_size:
             raise InvalidInput(
                 f"{where}: rank {self.rank} is not in 0..{self.world_size - 1} "

@@ -16,6 +16,8 @@ from bench import result as results
 from bench.errors import ResultError
 from bench.fleet.document import FLEET_FORMAT, FLEET_VERSION
 
+MAX_FLEET_BYTES = 1 << 30  # a fleet carries every rank's result (a few MiB each)
+
 
 def is_fleet(doc: object) -> bool:
     """Whether a parsed JSON document is a fleet document."""
@@ -29,18 +31,35 @@ def write_fleet(fleet: dict, path: str | os.PathLike) -> Path:
     return target
 
 
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def _read_json(path: str | os.PathLike) -> object:
+    """A JSON file of at most MAX_FLEET_BYTES, NaN and Infinity refused; ResultError else."""
     source = Path(path)
     try:
-        return json.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResultError(f"file not found: {source}") from None
+        if not source.is_file():
+            raise ResultError(
+                f"{source} is not a regular file"
+                if source.exists()
+                else f"file not found: {source}"
+            )
+        if source.stat().st_size > MAX_FLEET_BYTES:
+            raise ResultError(f"{source} is larger than {MAX_FLEET_BYTES >> 20} MiB")
+        text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ResultError(
             f"cannot read {source}: {getattr(exc, 'strerror', None) or exc}"
         ) from None
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise ResultError(f"{source} is not JSON (line {exc.lineno}: {exc.msg})") from None
+    except (ValueError, RecursionError) as exc:
+        raise ResultError(
+            f"{source} is not valid JSON: {str(exc)[:120] or 'nested too deeply'}"
+        ) from None
 
 
 def load_fleet(path: str | os.PathLike) -> dict:
@@ -133,3 +152,11 @@ def load_any(path: str | os.PathLike):
     if not _sniff_fleet(path):
         return load_result(path)
     return Result.from_dict(read_any(path), str(path))
+
+
+def rank_results(path: str | os.PathLike) -> dict[int, dict] | None:
+    """A fleet file's rank results by rank (checked); None when the file is not a fleet."""
+    if not _sniff_fleet(path):
+        return None
+    fleet = check_fleet(_read_json(path), str(path))  # type: ignore[arg-type]
+    return {doc["rank"]["rank"]: doc for doc in fleet["results"]}

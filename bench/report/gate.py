@@ -4,6 +4,7 @@ It reuses compare's SAME/FAST/SLOW verdicts (bench.report.compare.verdict): a wo
 the gate when its verdict is SLOW (slower than the baseline by more than the larger of the two
 runs' window ranges, so not noise) and it is slower by more than PCT percent. SAME, FAST,
 UNKNOWN (one window each: the noise is not known) and UNMEASURED never fail it; all are listed.
+Two fleet documents are gated rank by rank (each rank's card against the same rank's card).
 """
 
 from __future__ import annotations
@@ -30,19 +31,38 @@ def gate_verdict(verdict: dict, pct: float) -> dict:
     return {**verdict, "slower_pct": slower_pct, "fails": fails}
 
 
+def _pairs(baseline: Any, new: Any) -> tuple[list[tuple[int | None, Any, Any]], list[str]]:
+    """What to compare: the two results; or, for two fleets, each rank with the same rank."""
+    from bench.fleet.view import rank_results
+
+    base_ranks, new_ranks = rank_results(baseline), rank_results(new)
+    if base_ranks is None and new_ranks is None:
+        return [(None, baseline, new)], []
+    if base_ranks is None or new_ranks is None:
+        raise InvalidInput("--fail-if-slower compares a fleet with a fleet, a result with a result")
+    common = sorted(base_ranks.keys() & new_ranks.keys())
+    alone = sorted(base_ranks.keys() ^ new_ranks.keys())
+    notices = [f"ranks in only one fleet, not gated: {alone}"] if alone else []
+    return [(r, base_ranks[r], new_ranks[r]) for r in common], notices
+
+
 def run_gate(baseline: Any, new: Any, pct: float) -> dict:
-    """Every verdict of NEW against BASELINE, and whether any fails the gate."""
+    """Every verdict of NEW against BASELINE (rank by rank for fleets); whether any fails."""
     pct = check_pct(pct)
-    comparison = compare_results([baseline, new])
-    judged = [gate_verdict(v, pct) for v in comparison["verdicts"]]
+    pairs, notices = _pairs(baseline, new)
+    judged = []
+    for rank, base, other in pairs:
+        comparison = compare_results([base, other])
+        notices += comparison["notices"]
+        judged += [{**gate_verdict(v, pct), "rank": rank} for v in comparison["verdicts"]]
     if not judged:
         raise InvalidInput("compare: the two results have no workload in common to gate on")
     return {
         "fail_if_slower_pct": pct,
-        "baseline": comparison["baseline"],
+        "baseline": str(baseline) if pairs[0][0] is None else f"fleet {baseline}",
         "failed": any(v["fails"] for v in judged),
         "verdicts": judged,
-        "notices": comparison["notices"],
+        "notices": list(dict.fromkeys(notices)),
     }
 
 
@@ -53,8 +73,9 @@ def format_gate(gate: dict) -> str:
         diff = "n/a" if v["rel_diff"] is None else f"{100 * v['rel_diff']:+.1f}%"
         noise = "n/a" if v["noise"] is None else f"{100 * v['noise']:.1f}%"
         mark = "FAIL" if v["fails"] else "ok"
+        where = "" if v["rank"] is None else f"rank {v['rank']}: "
         lines.append(
-            f"{mark}: {v['verdict']} {v['workload']} on {v['other']}: throughput {diff} "
+            f"{mark}: {where}{v['verdict']} {v['workload']} on {v['other']}: throughput {diff} "
             f"(noise {noise}) vs {v['baseline']}"
         )
     failed = sum(v["fails"] for v in gate["verdicts"])
