@@ -1,7 +1,9 @@
 """Bitcoin network arithmetic: block subsidy, fees, expected reward per hash, hashprice.
 
-Formulas from shared/reference/bitcoin.md. Expected hashes per block at difficulty D is taken
-as D * 2**32 (the exact figure, D * 4295032833, differs by 0.0015 %), as the industry does.
+Formulas: the subsidy as Bitcoin Core computes it (GetBlockSubsidy, src/validation.cpp),
+hashprice as Hashrate Index defines it (USD per PH/s per day). Expected hashes per block at
+difficulty D is taken as D * 2**32 (the exact figure, D * 4295032833, differs by 0.0015 %), as
+the industry does.
 """
 
 from __future__ import annotations
