@@ -136,3 +136,17 @@ def test_asic_references_cite_their_makers():
         assert maker in asic.source, asic.name
         if asic.price_usd_per_th is not None:
             assert asic.price_usd_per_th.date and ".md" not in asic.price_usd_per_th.source
+
+
+def test_an_older_revenue_document_takes_the_cards_platform_for_capex():
+    # a result priced before platforms (no "platform" key), board power, on an RTX 4090:
+    # capex 1,599 USD card + 1,500 USD workstation host = 3,099 USD
+    from bench.econ import procurement
+
+    old = {"basis": "gpu-hour", "footing": "board", "usd_per_day": 10.0, "net_usd_per_day": 9.0,
+           "electricity_usd_per_day": 1.0, "power_w": 450}  # fmt: skip
+    doc = procurement({"power_w": 450}, old, None, card=find_card("NVIDIA GeForce RTX 4090"))
+    assert (doc["card_capex_usd"], doc["host_capex_usd"], doc["capex_usd"]) == (1599, 1500, 3099)
+    # no scenario: payback is flat, 3,099 / (9 USD/day * 30.4375 days) = 11.313 months
+    assert doc["path"] is None
+    assert doc["payback_months"] == pytest.approx(3099 / (9 * 30.4375), rel=1e-12)

@@ -196,7 +196,7 @@ def procurement(
     """
     check_positive("years", years)
     card_capex, capex_src = _capex(card, capex_usd)
-    host_capex = _host_capex(revenue)
+    host_capex = _host_capex(revenue, card)
     capex = card_capex + host_capex
     net = revenue["net_usd_per_day"]
     path = check_path(monthly_path(revenue, scenario, years)) if scenario is not None else None
@@ -247,11 +247,13 @@ def _never(path: dict | None, capex: float, net_day: float, years: float) -> str
     )
 
 
-def _host_capex(revenue: dict) -> float:
-    """The host's share of a server per GPU when the power is on board footing, else 0."""
+def _host_capex(revenue: dict, card: Card | None) -> float:
+    """The host's share of a server per GPU when the power is on board footing, else 0: the
+    revenue's platform, else (an older document) the card's, else the default one."""
     if revenue.get("footing", "board") != "board":
         return 0.0
-    return boundary("board", revenue.get("platform")).host_capex_usd
+    platform = revenue.get("platform") or (card.platform if card else None)
+    return boundary("board", platform).host_capex_usd
 
 
 def _boundary_text(revenue: dict, host_capex: float) -> str:
