@@ -245,8 +245,11 @@ def _from_document(doc: dict, where: str, seen: tuple[str, ...]) -> Scenario:
             for k, v in price_table(doc, "gpu_hour_usd", where).items()
         }
     )
+    name = str(doc.get("name", Path(where).stem)).strip()
+    if not name or not name.isprintable():  # a name is shown and stored: never empty or raw
+        raise ScenarioError(f"{where}: name must be printable text, got {doc.get('name')!r}")
     start = Scenario(
-        name=str(doc.get("name", Path(where).stem)),
+        name=name,
         date=date,
         description=str(doc.get("description", "")),
         figures=dict(base.figures) if base else {},
