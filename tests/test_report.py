@@ -234,6 +234,10 @@ def test_throughput_series_put_windows_after_the_warm_up():
 
     # v1 golden: windows of 5 s without times; warm-up 2.1 s: laid end to end after it
     old = load_result(GOLDEN_V1).workloads[0]
+    page = render_html(load_result(GOLDEN_V1))
+    # windows of 7.29, 7.30 and 7.31 GH/s: (7.31 - 7.29) / 7.30 = 0.27 %
+    assert "sha256d @ cuda:0: 3 windows, median 7.3 GH/s, range 0.3%; warm-up 2.1 s" in page
+    assert "windows drawn end to end" in page
     series = rate_series(old)
     assert series.warmup_s == 2.1 and series.warmup_rates_per_s == ()
     assert [(b, e) for b, e, _ in series.windows] == [

@@ -118,11 +118,16 @@ def _time_caption(entry: Entry) -> str:
     windows = f"{len(m.windows)} window{'' if len(m.windows) == 1 else 's'}"
     rate = cells.rate_text(entry.median("units_per_s"), entry.unit)
     text = f"{cells.workload_label(entry)}: {windows}, median {rate}"
-    text += f", {cells.spread_text(entry.stat('units_per_s'))}" if m.windows else ""
+    spread = cells.spread_text(entry.stat("units_per_s"))
+    text += f", {spread}" if spread else ""
     if m.warmup is None:
-        return text + "; warm-up not recorded."
-    settled = "settled" if m.warmup.settled else "did not settle"
-    return text + f"; warm-up {m.warmup.seconds:.2g} s ({settled})."
+        text += "; warm-up not recorded."
+    else:
+        settled = "settled" if m.warmup.settled else "did not settle"
+        text += f"; warm-up {m.warmup.seconds:.2g} s ({settled})."
+    if any(w.t_begin_s is None for w in m.windows):
+        text += " Window times not recorded (an older result): windows drawn end to end."
+    return text
 
 
 def _figures(plots: Any, made: list, heading: str, first: int, intro: str) -> str:
