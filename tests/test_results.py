@@ -415,6 +415,7 @@ MALFORMED = [
     ((*_W0, "summary", "units_per_s"), _DELETE, "workloads/0/summary"),
     ((*_W0, "summary", "units_per_s", "n"), 0, "workloads/0/summary/units_per_s/n"),
     ((*_W0, "summary", "units_per_s", "rel_spread"), -0.1, "units_per_s/rel_spread"),
+    ((*_W0, "summary", "power_w", "min"), -1.0, "workloads/0/summary/power_w"),
     ((*_W0, "energy_source"), "guessed", "workloads/0/energy_source"),
     ((*_W0, "device", "kind"), "tpu", "workloads/0/device"),
     ((*_W0, "device"), _DELETE, "workloads/0"),

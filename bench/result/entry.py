@@ -203,8 +203,10 @@ class Measurement:
     def read(cls, node: Node) -> Measurement:
         summary = node.at("summary")
         stats = {k: StoredStat.read(summary.at(k)) for k in summary.obj()}
-        for key in ("units_per_s", "power_w", "j_per_unit"):
-            summary.at(key)
+        for key in ("units_per_s", "power_w", "j_per_unit"):  # above-idle may be negative
+            stat = StoredStat.read(summary.at(key))
+            if isinstance(stat, StoredStat) and stat.min < 0:
+                summary.at(key).at("min").fail(f"{key} cannot be negative ({stat.min:g})")
         source = node.at("energy_source").text()
         if source not in ENERGY_SOURCES:
             node.at("energy_source").fail(f"unknown energy source {source!r}")
