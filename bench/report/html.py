@@ -69,8 +69,9 @@ def energy_summary(result: Result) -> str | None:
     if not missing:
         return None
     reasons = "; ".join(dict.fromkeys(cells.energy_reason(e) for e in missing))
-    which = "any workload" if len(missing) == len(result.workloads) else (
-        ", ".join(cells.workload_label(e) for e in missing))  # fmt: skip
+    which = ", ".join(cells.workload_label(e) for e in missing)
+    if len(missing) == len(result.workloads):
+        which = "any workload"
     return (
         f"Energy was not measured for {which} ({reasons}). Throughput is measured and plotted "
         "below; power, energy per unit and revenue are absent, not zero."
@@ -92,15 +93,17 @@ def _plots_section(result: Result) -> str:
         return f'<h2>Plots</h2><p class="note">Plots omitted: {_esc(exc)}.</p>'
     series = [plots.rate_series(e) for e in result.workloads]
     made = [(*plots.window_spread(series), SPREAD_CAPTION)]
-    made += [(*plots.throughput_over_time(s), _time_caption(e)) for e, s in zip(
-        result.workloads, series, strict=True)]  # fmt: skip
+    for entry, one in zip(result.workloads, series, strict=True):
+        made.append((*plots.throughput_over_time(one), _time_caption(entry)))
     parts = [_figures(plots, made, "Throughput", 0, THROUGHPUT_TEXT)]
     made = [
         (*plots.revenue_bars(result), "Revenue per kWh, log scale"),
         (*plots.energy_bars(result.workloads), "Energy per work unit, log scale"),
     ]
-    traces = [(*plots.power_plot(e), f"Power over time, {cells.workload_label(e)}")
-              for e in result.workloads]  # fmt: skip
+    traces = [
+        (*plots.power_plot(e), f"Power over time, {cells.workload_label(e)}")
+        for e in result.workloads
+    ]
     if all(svg is None for svg, _, _ in traces):  # one note, not one per workload
         traces = [(None, "No power trace to plot: no workload's power was measured.", "")]
     parts.append(_figures(plots, made + traces, "Energy and revenue", len(series) + 1, ""))

@@ -71,12 +71,11 @@ def revenue_bars(result: Result) -> tuple[str | None, str | None]:
 
     Without a measured workload to compare there is no plot: the ASIC rows are in the table.
     """
-    bars = [
-        (f"{cells.workload_label(e)} [{', '.join(filter(None, (footing, e.economics.basis)))}]",
-         value, _MEASURED)
-        for e in result.workloads
-        for value, footing in [cells.usd_per_kwh(e)]
-    ]  # fmt: skip
+    bars = []
+    for entry in result.workloads:
+        value, footing = cells.usd_per_kwh(entry)
+        tags = ", ".join(filter(None, (footing, entry.economics.basis)))
+        bars.append((f"{cells.workload_label(entry)} [{tags}]", value, _MEASURED))
     drawn = [b for b in bars if b[1] is not None and b[1] > 0]
     missing = [b[0] for b in bars if b not in drawn]
     if not drawn:
