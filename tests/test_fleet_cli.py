@@ -23,7 +23,7 @@ def test_the_script_has_one_task_per_gpu_the_run_options_and_the_merge(run_cli):
     assert "#SBATCH --gpus-per-node=4\n" in text
     assert "srun --nodes=3 --ntasks-per-node=4 --gpus-per-task=1" in text
     assert "joulebench run --quick --workloads sha256d,gemm --quiet --no-report --out" in text
-    assert 'joulebench merge "$OUT" --out "$OUT/fleet.json"' in text
+    assert 'joulebench merge "$OUT" --out "$OUT/fleet.json" --allow-missing' in text
     sbatch = [line for line in text.splitlines() if line.startswith("#SBATCH")]
     first_command = next(i for i, line in enumerate(text.splitlines()) if line.startswith("set "))
     assert all(text.splitlines().index(line) < first_command for line in sbatch)

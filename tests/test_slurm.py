@@ -121,3 +121,4 @@ def test_the_sbatch_script_runs_and_merges(slurm_env, tmp_path):
     job_id = job.stdout.strip().split(";")[0]
     fleet = json.loads((tmp_path / f"fleet-{job_id}" / "fleet.json").read_text())
     assert fleet["job_id"] == job_id and len(fleet["ranks"]) == 2
+    assert fleet["missing_ranks"] == [] and fleet["world_size"] == 2

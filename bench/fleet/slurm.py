@@ -82,12 +82,13 @@ def sbatch_script(job: SlurmJob) -> str:
         "set -uo pipefail",
         f'OUT={q(job.out_root)}/"fleet-${{SLURM_JOB_ID}}"',
         'mkdir -p "$OUT"',
-        "# one rank per task; a rank that fails leaves its gap, named by the merge",
+        "# one rank per task; a rank that dies leaves a gap: the merge names it in",
+        "# missing_ranks and the job ends with srun's exit status",
         f"srun --nodes={job.nodes} --ntasks-per-node={job.tasks}{gpu_flags} "
         "--kill-on-bad-exit=0 \\",
         f'    {" ".join(q(a) for a in run)} --out "$OUT"',
         "status=$?",
-        f'{q(job.joulebench)} merge "$OUT" --out "$OUT/fleet.json" || exit 2',
+        f'{q(job.joulebench)} merge "$OUT" --out "$OUT/fleet.json" --allow-missing || exit 2',
         'echo "fleet: $OUT/fleet.json"',
         'exit "$status"',
     ]
