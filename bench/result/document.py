@@ -14,6 +14,7 @@ _UPGRADES, so that older files keep loading; tests/golden/ keeps one file per ve
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -102,13 +103,20 @@ def validate(doc: Any) -> None:
         log.debug("jsonschema not installed: checking the result outline only")
         _check_outline(doc)
         return
-    validator = jsonschema.Draft202012Validator(schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(doc))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         raise ResultError(
             f"result does not match schema v{SCHEMA_VERSION} at {where}: {_short(error.message)}"
         )
+
+
+@functools.cache
+def _validator() -> Any:
+    """The schema's validator, built once (building it costs as much as a validation)."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema())
 
 
 def _short(text: str, limit: int = 160) -> str:
