@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import assert_bad_input
 from result_fixtures import cpu_doc, gpu_doc
 
 from bench import result as results
@@ -523,3 +524,32 @@ def test_unknown_keys_are_kept_for_writing_back():
     doc["added_by_a_newer_minor"] = {"x": 1}
     doc["workloads"][0]["windows"][0]["fan_rpm"] = 2400
     assert Result.from_dict(doc).to_dict() == doc
+
+
+# --- the command line reads version-1 files ----------------------------------------------
+
+VM_CPU = Path(__file__).parent.parent / "results" / "20261129T022822Z-vm-cpu.json"
+
+
+@pytest.mark.parametrize("path", [GOLDEN_V1, VM_CPU], ids=["golden-v1", "vm-cpu-v1"])
+def test_report_json_of_a_v1_file_is_the_upgraded_document(run_cli, path):
+    res = run_cli("report", path, "--json")
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out == Result.from_dict(json.loads(path.read_text())).to_dict()
+    assert out["schema_version"] == 2 and out["upgraded_from"] == 1
+
+
+def test_compare_reads_a_v1_and_a_v2_file(run_cli):
+    res = run_cli("compare", GOLDEN_V1, GOLDEN_V2, VM_CPU)
+    assert res.exit_code == 0, res.stderr
+    assert "sha256d" in res.stdout and "llm-decode" in res.stdout
+
+
+def test_report_of_a_malformed_file_is_bad_input(run_cli, tmp_path):
+    doc = _golden()
+    doc["workloads"][0]["power_trace"]["t_s"].pop()
+    res = run_cli("report", _write(tmp_path, json.dumps(doc)))
+    assert_bad_input(res)
+    assert "workloads/0/power_trace" in res.stderr
+    assert not list(tmp_path.glob("*.html"))
