@@ -168,3 +168,9 @@ def test_not_a_folder_and_not_a_fleet(tmp_path):
     (tmp_path / "x.json").write_text("{}")
     with pytest.raises(ResultError):
         read_any(tmp_path / "x.json")
+
+
+def test_ranks_that_disagree_on_the_world_size_are_refused(tmp_path):
+    write_ranks(tmp_path, LAYOUT[:2])
+    write_ranks(tmp_path, LAYOUT[2:], world=5)
+    refused([str(tmp_path)], "disagree on the world size ([4, 5])", tmp_path / "f.json")
