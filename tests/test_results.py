@@ -413,6 +413,8 @@ MALFORMED = [
     ((*_W0, "windows", 0, "elapsed_s"), 0.0, "workloads/0/windows/0/elapsed_s"),
     ((*_W0, "windows", 0, "units"), "many", "workloads/0/windows/0/units"),
     ((*_W0, "windows", 0, "units"), True, "workloads/0/windows/0/units"),
+    ((*_W0, "windows", 0, "units"), 10**400, "workloads/0/windows/0/units"),
+    ((*_W0, "economics", "usd_per_day"), -(10**400), "workloads/0/economics/usd_per_day"),
     ((*_W0, "summary", "units_per_s"), _DELETE, "workloads/0/summary"),
     ((*_W0, "summary", "units_per_s", "n"), 0, "workloads/0/summary/units_per_s/n"),
     ((*_W0, "summary", "units_per_s", "rel_spread"), -0.1, "units_per_s/rel_spread"),

@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 from bench.errors import ResultError
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+_FLOAT_MAX = 1.7976931348623157e308
 
 
 def freeze(value: Any) -> Any:
@@ -38,9 +39,11 @@ def thaw(value: Any) -> Any:
 
 
 def non_finite_path(value: Any, path: str = "") -> str | None:
-    """The path of the first NaN or infinite number in JSON data, or None when there is none."""
+    """The path of the first NaN, infinite or beyond-float number in JSON data, else None."""
     if isinstance(value, float):
         return None if math.isfinite(value) else path or "(top level)"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None if abs(value) <= _FLOAT_MAX else path or "(top level)"
     if isinstance(value, Mapping):
         items = value.items()
     elif isinstance(value, (list, tuple)):
@@ -102,6 +105,8 @@ class Node:
             return None
         if not _is_number(value):
             self.fail(f"expected a number, got {_shown(value)}")
+        if isinstance(value, int) and abs(value) > _FLOAT_MAX:
+            self.fail("an integer beyond the range of a float")
         if not math.isfinite(value):
             self.fail(f"{value} is not a finite number")
         if minimum is not None and value < minimum:

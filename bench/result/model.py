@@ -84,7 +84,7 @@ class Result:
         try:
             bad = non_finite_path(doc)
             if bad is not None:
-                raise ResultError(f"at {bad}: NaN or Infinity is not a measured number")
+                raise ResultError(f"at {bad}: NaN, Infinity or a number past a float's range")
             doc = document.upgrade(doc)
             document.validate(doc)
             return cls._read(Node(doc))
