@@ -95,9 +95,9 @@ def clean(text: object, keep_newlines: bool = True) -> str:
     return controls.sub("\ufffd", out)
 
 
-def say(text: object = "", err: bool = False) -> None:
+def say(text: object = "", err: bool = False, nl: bool = True) -> None:
     """Print text that may carry data (click.echo after clean)."""
-    click.echo(clean(text), err=err)
+    click.echo(clean(text), err=err, nl=nl)
 
 
 class CleanFormatter(logging.Formatter):

@@ -14,6 +14,7 @@ import sys
 import click
 
 from bench import __version__
+from bench.console import CleanFormatter, clean
 from bench.errors import JoulebenchError, RunInterrupted, Terminated
 
 
@@ -54,13 +55,13 @@ def _interrupted(exc: BaseException) -> None:
     if isinstance(exc, click.Abort) and isinstance(exc.__context__, KeyboardInterrupt):
         exc = exc.__context__  # click wraps Ctrl-C in Abort
     message = str(exc) if isinstance(exc, RunInterrupted) else "interrupted; nothing written"
-    click.echo(f"joulebench: {message}", err=True)
+    click.echo(f"joulebench: {clean(message)}", err=True)
     sys.exit(getattr(exc, "exit_code", 130))
 
 
 def _fail(message: str) -> None:
     line = " ".join(str(message).split())  # one line, whatever the message held
-    click.echo(f"joulebench: error: {line}", err=True)
+    click.echo(f"joulebench: error: {clean(line, keep_newlines=False)}", err=True)
     sys.exit(2)
 
 
@@ -77,7 +78,7 @@ def _log_to_stderr(level: int) -> None:
     logger = logging.getLogger("bench")
     if not any(getattr(h, "_joulebench", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(CleanFormatter("%(levelname)s %(name)s: %(message)s"))
         handler._joulebench = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(level)

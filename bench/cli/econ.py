@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from bench.cli.types import NUMBER, YEARS
-from bench.console import emit_json
+from bench.console import emit_json, say
 
 # --- econ (issue 6) ----------------------------------------------------------------------
 
@@ -141,7 +141,7 @@ def econ_mining(hashrate_hs, power_w, scenario_name, footing, as_json, **flags) 
     bound = _econ_boundary(footing, flags)
     scenario = _econ_scenario(scenario_name, flags)
     doc = mining_revenue(hashrate_hs, power_w, scenario, footing=bound)
-    emit_json(doc) if as_json else click.echo(format_mining(doc))
+    emit_json(doc) if as_json else say(format_mining(doc))
 
 
 @econ.command("ai")
@@ -202,7 +202,7 @@ def econ_ai(
         m_power, m_bound = (mining_power_w, "wall") if mining_power_w else (power_w, bound)
         mining = mining_revenue(mining_hashrate_hs, m_power, scenario, m_bound, compare_asics=False)
         doc["pivot"] = pivot(doc, mining)
-    emit_json(doc) if as_json else click.echo(format_ai(doc))
+    emit_json(doc) if as_json else say(format_ai(doc))
 
 
 @econ.command("scenarios")
@@ -213,7 +213,7 @@ def econ_scenarios(as_json) -> None:
     from bench.econ.format import format_scenarios
 
     presets = list_scenarios()
-    emit_json({"scenarios": presets}) if as_json else click.echo(format_scenarios(presets))
+    emit_json({"scenarios": presets}) if as_json else say(format_scenarios(presets))
 
 
 @econ.command("asics")
@@ -228,7 +228,7 @@ def econ_asics(scenario_name, as_json, **flags) -> None:
     scenario = _econ_scenario(scenario_name, flags)
     refs = asic_references(scenario)
     doc = {"asics": refs, "scenario": scenario.to_dict()}
-    emit_json(doc) if as_json else click.echo(format_asics(refs, scenario.name))
+    emit_json(doc) if as_json else say(format_asics(refs, scenario.name))
 
 
 @econ.command("cards")
@@ -241,7 +241,7 @@ def econ_cards(as_json) -> None:
     cards = [c.to_dict() for c in load_cards()]
     platforms = {k: p.to_dict() for k, p in load_platforms().items()}
     doc = {"cards": cards, "platforms": platforms}
-    emit_json(doc) if as_json else click.echo(format_cards(cards, platforms))
+    emit_json(doc) if as_json else say(format_cards(cards, platforms))
 
 
 @econ.command("tco")
@@ -269,7 +269,7 @@ def econ_tco(
         scenario, power_w, capex_usd, card_name, years, footing,
         platform=platform, host_overhead_w=host_w, **flags,
     )  # fmt: skip
-    emit_json(doc) if as_json else click.echo(format_tco(doc))
+    emit_json(doc) if as_json else say(format_tco(doc))
 
 
 COMMANDS = [econ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bench.console import emit_json
+from bench.console import emit_json, say
 
 
 def _figure(value: object, unit: str) -> str:
@@ -72,7 +72,7 @@ def merge_cmd(folder, out_file, as_json, **allow) -> None:
     if as_json:
         emit_json(fleet)
         return
-    click.echo("\n".join(_summary_lines(fleet, out)))
+    say("\n".join(_summary_lines(fleet, out)))
 
 
 @click.command(
@@ -106,7 +106,7 @@ def slurm_script_cmd(
         out_root,
     )
     run_cmd.make_context("run", [*ctx.args], resilient_parsing=False)  # bad run option: exit 2
-    click.echo(sbatch_script(job), nl=False)
+    say(sbatch_script(job), nl=False)
 
 
 COMMANDS = [merge_cmd, slurm_script_cmd]

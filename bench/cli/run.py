@@ -8,7 +8,7 @@ import click
 
 from bench.cli.econ import pop_overrides, scenario_overrides
 from bench.cli.types import COUNT, SECONDS
-from bench.console import emit_json
+from bench.console import emit_json, say
 
 
 @click.command("devices")
@@ -23,10 +23,10 @@ def devices_cmd(as_json: bool) -> None:
         return
     for d in found.devices:
         memory = f"{d.memory_bytes / 2**30:.0f} GiB" if d.memory_bytes else "memory unknown"
-        click.echo(f"{d.id:<8} {d.name} ({d.kind}, {memory})")
-        click.echo(f"{'':<8} energy: {d.energy_source}: {d.energy_note}")
+        say(f"{d.id:<8} {d.name} ({d.kind}, {memory})")
+        say(f"{'':<8} energy: {d.energy_source}: {d.energy_note}")
     if found.cuda_note:
-        click.echo(f"no GPU: {found.cuda_note}")
+        say(f"no GPU: {found.cuda_note}")
 
 
 @click.command("run")
@@ -68,13 +68,13 @@ def run_cmd(
     finally:
         progress.close()
     if not quiet:
-        click.echo(render_table(doc))
-        click.echo(f"result: {json_path}")
+        say(render_table(doc))
+        say(f"result: {json_path}")
         if html_path:
-            click.echo(f"report: {html_path}")
+            say(f"report: {html_path}")
     failed = doc["status"]["failed"]
     for item in failed:  # on stderr even with --quiet: the exit status alone does not say which
-        click.echo(
+        say(
             f"joulebench: {item['workload']} on {item['device']} not measured: {item['reason']}",
             err=True,
         )

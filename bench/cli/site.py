@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from bench.cli.types import NUMBER
-from bench.console import emit_json
+from bench.console import emit_json, say
 
 
 @click.command("site")
@@ -56,6 +56,10 @@ def site_cmd(
     from bench.econ.site_plan import parse_sweep, site_document
     from bench.report.site import render_site_html, render_site_text
 
+    if html_out is not None:  # before any work: not a device, link, folder, or the site file
+        from bench.result import check_output_path
+
+        check_output_path(html_out, inputs=[site_name])
     sweep_spec = parse_sweep(sweep_text) if sweep_text else None
     site = load_site(site_name)
     period = resolve_period(site, days, quarter)
@@ -68,9 +72,9 @@ def site_cmd(
     if as_json:
         emit_json(doc)
         return
-    click.echo(render_site_text(doc))
+    say(render_site_text(doc))
     if html_out:
-        click.echo(f"report: {html_out}")
+        say(f"report: {html_out}")
 
 
 COMMANDS = [site_cmd]

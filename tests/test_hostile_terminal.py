@@ -1,0 +1,86 @@
+"""Escape sequences in data never reach the terminal: colour, clear-screen, OSC 8 links, BEL and
+CR in a device name, a warning or a file name are removed or shown as U+FFFD."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from bench.console import CleanFormatter, clean
+
+GOLDEN_V2 = Path(__file__).parent / "golden" / "result-v2.json"
+CONTROL = ["\x1b", "\x07", "\r", "\x9b", "\u202e"]
+
+
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("a\x1b[31mred\x1b[0m", "ared"),  # colour
+        ("x\x1b[2J\x1b[Hy", "xy"),  # clear screen, cursor home
+        ("\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\", "link"),  # OSC 8 hyperlink
+        ("\x1b]0;title\x07after", "after"),  # window title ended by BEL
+        ("bell\x07", "bell\ufffd"),
+        ("100%\rfake", "100%\ufffdfake"),  # a carriage return that would overwrite the line
+        ("\x9b31mC1 CSI", "C1 CSI"),  # the 8-bit form of CSI
+        ("abc\u202edcba", "abc\ufffddcba"),  # right-to-left override
+        ("lone\x1b", "lone"),
+        ("tab\tand\nnewline", "tab\tand\nnewline"),
+        ("plain H200 NVL", "plain H200 NVL"),
+    ],
+)
+def test_clean(raw, shown):
+    assert clean(raw) == shown
+
+
+def test_clean_can_fold_newlines_for_one_line_messages():
+    assert clean("two\nlines", keep_newlines=False) == "two\ufffdlines"
+
+
+def _hostile_result(tmp_path: Path) -> Path:
+    doc = json.loads(GOLDEN_V2.read_text())
+    doc["workloads"][0]["device"]["name"] = "NVIDIA \x1b[2J\x1b[31mH200\x07"
+    doc["warnings"].append("see \x1b]8;;https://evil.example\x1b\\here\x1b]8;;\x1b\\\rDONE")
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_report_table_shows_data_without_its_escapes(run_cli, tmp_path):
+    res = run_cli("report", _hostile_result(tmp_path))
+    assert res.exit_code == 0, res.stderr
+    assert not any(c in res.stdout for c in CONTROL)
+    assert "NVIDIA H200" in res.stdout
+
+
+def test_json_output_escapes_control_characters(run_cli, tmp_path):
+    res = run_cli("report", _hostile_result(tmp_path), "--json")
+    assert res.exit_code == 0, res.stderr
+    assert "\x1b" not in res.stdout and "\\u001b" in res.stdout
+    assert json.loads(res.stdout)["workloads"][0]["device"]["name"].startswith("NVIDIA \x1b")
+
+
+def test_error_lines_carry_no_escapes(run_cli, tmp_path):
+    res = run_cli("report", tmp_path / "\x1b[31mmissing\x07.json")
+    assert res.exit_code == 2
+    assert not any(c in res.stderr for c in CONTROL)
+    assert "missing" in res.stderr
+
+
+def test_devices_listing_cleans_device_names(run_cli, monkeypatch):
+    import bench.devices as devices
+
+    real = devices.discover()
+    hostile = devices.Device("cuda:0", "cuda", "Evil\x1b]8;;x\x1b\\GPU\r", 0, 2**34, "nvml", "ok")
+    monkeypatch.setattr(devices, "discover", lambda: type(real)(devices=[hostile], cuda_note=""))
+    res = run_cli("devices")
+    assert res.exit_code == 0, res.stderr
+    assert not any(c in res.stdout for c in CONTROL)
+    assert "EvilGPU" in res.stdout
+
+
+def test_log_lines_are_cleaned():
+    record = logging.LogRecord("bench.x", logging.WARNING, "f", 1, "name %s", ("\x1b[2Jz",), None)
+    assert CleanFormatter("%(message)s").format(record) == "name z"
