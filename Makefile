@@ -22,7 +22,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 NATIVE := $(wildcard kernels/*.h kernels/cpu/*.c kernels/cpu/*.h) setup.py pyproject.toml
 
-.PHONY: run test lint format bench bench-miner bench-telemetry gpu-check clean install
+.PHONY: run test lint format bench bench-compare gpu-check clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,24 +45,31 @@ run: $(STAMP)
 	$(BIN)/joulebench run $(RUN_ARGS)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check bench tests scripts setup.py
-	$(BIN)/ruff format --check bench tests scripts setup.py
+	$(BIN)/ruff check bench tests benchmarks scripts setup.py
+	$(BIN)/ruff format --check bench tests benchmarks scripts setup.py
 
 test: lint
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q benchmarks --benchmark-disable  # each benchmark once, small sizes
 
 format: $(TEST_STAMP)
-	$(BIN)/ruff format bench tests setup.py
-	$(BIN)/ruff check --fix bench tests setup.py
+	$(BIN)/ruff format bench tests benchmarks setup.py
+	$(BIN)/ruff check --fix bench tests benchmarks setup.py
 
-# Figures printed, never asserted: the machines are shared and noisy.
-bench: bench-miner bench-telemetry
+# Micro-benchmarks (benchmarks/, pytest-benchmark): figures printed and saved, never asserted.
+# `make bench` saves each run under .benchmarks/; `make bench-compare` runs again and fails where
+# a benchmark's fastest round got slower than in the last saved run by more than BENCH_FAIL
+# (min: the least disturbed round, the steadiest figure on a shared machine).
+BENCH_FAIL ?= min:25%
+BENCH_ARGS ?=
+BENCH_PYTEST = $(BIN)/python -m pytest benchmarks -q --benchmark-enable \
+	--benchmark-columns=min,median,iqr,rounds --benchmark-sort=fullname $(BENCH_ARGS)
 
-bench-miner: $(TEST_STAMP)
-	$(BIN)/python -m bench.mining.benchmark
+bench: $(TEST_STAMP)
+	$(BENCH_PYTEST) --benchmark-autosave
 
-bench-telemetry: $(TEST_STAMP)
-	$(BIN)/python -m bench.telemetry.overhead
+bench-compare: $(TEST_STAMP)
+	$(BENCH_PYTEST) --benchmark-compare --benchmark-compare-fail=$(BENCH_FAIL)
 
 gpu-check:
 	bash scripts/gpu-check.sh

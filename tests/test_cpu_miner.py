@@ -199,15 +199,6 @@ def test_core_full_digest_matches_hashlib_and_pycryptodome():
         assert SHA256.new(SHA256.new(raw).digest()).digest() == expected
 
 
-def test_benchmark_prints_every_figure(capsys):
-    from bench.mining import benchmark
-
-    benchmark.main(["--seconds", "0.02", "--threads", "2", "--paths", "scalar"])
-    out = capsys.readouterr().out
-    assert "hashlib midstate loop, 1 thread:" in out
-    assert out.count("scalar") >= 2 and "best all-cores:" in out and "x one hashlib thread" in out
-
-
 def test_slices_of_a_long_range_add_up(monkeypatch):
     from bench.mining import cpu
 
