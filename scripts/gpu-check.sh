@@ -1,125 +1,215 @@
 #!/usr/bin/env bash
-# make gpu-check: the one prepared GPU check for the miner, telemetry, inference and run issues
-# (3, 4, 5, 7), for a machine with an NVIDIA GPU and torch, CuPy, nvidia-ml-py, pytest and click
-# already installed (no network needed). Steps, each with its elapsed time:
-#   preflight        a usable GPU, or exit 2 with one line on stderr and nothing written
-#   build            the CPU extension in place (the CUDA path does not need it)
+# make gpu-check: one call on a borrowed NVIDIA machine (no network; torch, CuPy, nvidia-ml-py,
+# pytest and click preinstalled) that brings back every GPU figure, even when a step fails or
+# runs out of time. Steps, in order, each under a time limit (the measurements first, the
+# tests last, so that the tests are what a short budget cuts):
+#   preflight        which python imports torch, and what torch, CuPy and NVML see
+#   build            the CPU extension in place (only the CPU-agreement test needs it)
+#   miner            python -m gpucheck miner: idle power while the GPU is cool, verification,
+#                    kernel variants interleaved, sha256d through bench.measure (5 x 5 s)
+#   suite            joulebench run on cuda:0: the default suite, 3 windows of 5 s each
+#   decode-b256      joulebench run: llm-decode at batch 256 (energy per token)
 #   tests-miner      pytest: the CUDA miner against hashlib, the kernel build checks
-#   miner            python -m bench.gpucheck: verification, kernel variants, registers and
-#                    occupancy, then sha256d through bench.measure and bench.telemetry (idle
-#                    power, 5 windows of 5 s, counter vs integrated trace, sampler cost)
-#   suite            python -m bench run on cuda:0: the default suite at GPU sizes
-#   decode-b256      python -m bench run: llm-decode at batch 256 (energy per token)
 #   tests-inference  pytest: the GPU-marked inference and LLM tests
-#   summary          python -m bench.gpusummary: the figures per issue and each goal
-# The inference tests come last: the suite verifies every workload before measuring it, so
-# when time runs short they are what is cut. Each step's limit is what is left of
-# GPU_CHECK_BUDGET_S (default 350 s) after a reserve for the steps after it, so a slow step is
-# cut and the later ones still run; the summary always runs. Everything is written under
-# results/gpu-check-<UTC stamp>/ and, when $OUT is set, copied into $OUT: gpu-check-summary.json,
-# gpu-check-miner.json, gpu-check-suite.json and .html, gpu-check-decode-b256.json and
-# gpu-check.log. Exit status: 0 all passed, 1 a step failed or was cut for time (the last line says
-# which), 2 no usable GPU.
+# After every step the summary is rewritten (python -m gpucheck summary), so whatever happens
+# next, $OUT holds gpu-check.log, gpu-check-summary.json (every step with its status: ok, cut,
+# failed or skipped, and the figures each got, beside their goals), gpu-check-miner.json
+# (saved after every phase and window), gpu-check-suite.json and .html and
+# gpu-check-decode-b256.json: 6 files, none deeper than $OUT. Without $OUT they go to
+# results/gpu-check-<UTC stamp>/. Each step's limit is what is left of GPU_CHECK_BUDGET_S
+# (default 480 s; the device call's timeout_s is 590) after a reserve for the steps after it.
+# Exit status: 0 every step ran, 1 a step failed or was cut, 2 no GPU (the summary says so).
+#
+# Rehearsal on any machine: JOULEBENCH_GPU_REHEARSAL=MODE OUT=DIR bash scripts/gpu-check.sh
+# runs all of this against a fake CuPy and a simulated NVML (scripts/gpucheck/rehearsal.py),
+# the torch steps on the CPU at tiny sizes; MODE is ok, cut (the miner step outruns its
+# limit), fail (a kernel compile fails in the miner step), no-cupy or no-gpu.
 set -u
 cd "$(dirname "$0")/.."
 T0=$SECONDS
-BUDGET_S=${GPU_CHECK_BUDGET_S:-350}
-
-# The project's venv when it can import CuPy, else the machine's python3. No install step: the
-# package runs from the source tree.
-PY=${PYTHON:-python3}
-if [ -z "${PYTHON:-}" ] && [ -x .venv/bin/python ] && .venv/bin/python -c "import cupy" 2>/dev/null; then
-    PY=.venv/bin/python
-fi
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-export TQDM_DISABLE=1 # no progress bars in the log (tqdm 4.66+); the stage lines stay
-
-PREFLIGHT=$(timeout -k 5 120 "$PY" -m bench.gpucheck --preflight)
-rc=$?
-if [ "$rc" -eq 2 ]; then
+MODE=${JOULEBENCH_GPU_REHEARSAL:-}
+case "$MODE" in
+"" | ok | cut | fail | no-cupy | no-gpu) ;;
+*)
+    echo "gpu-check: JOULEBENCH_GPU_REHEARSAL=$MODE: use one of ok, cut, fail, no-cupy, no-gpu" >&2
     exit 2
-elif [ "$rc" -ne 0 ]; then
-    echo "gpu-check: preflight failed (exit status $rc)" >&2
-    exit 1
+    ;;
+esac
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+if [ -n "$MODE" ]; then
+    if [ -z "${OUT:-}" ]; then
+        echo "gpu-check: a rehearsal writes into OUT=DIR; set OUT" >&2
+        exit 2
+    fi
+    BUDGET_S=${GPU_CHECK_BUDGET_S:-600}
+    WORK=$(mktemp -d)
+    trap 'rm -rf "$WORK"' EXIT
+else
+    BUDGET_S=${GPU_CHECK_BUDGET_S:-480}
+    OUT=${OUT:-results/gpu-check-$STAMP}
+    WORK=results/gpu-check-$STAMP-work
+fi
+mkdir -p "$OUT" "$WORK" || exit 2
+OUT=$(cd "$OUT" && pwd)
+LOG=$OUT/gpu-check.log
+: >"$LOG"
+
+export PYTHONUNBUFFERED=1 # a step cut by `timeout` keeps its output in the log
+export PYTHONPATH="$PWD/scripts:$PWD${PYTHONPATH:+:$PYTHONPATH}"
+export TQDM_DISABLE=1 MPLBACKEND=Agg
+if [ -z "${CUDA_PATH:-}" ] && [ -d /usr/local/cuda ]; then
+    export CUDA_PATH=/usr/local/cuda
 fi
 
-DIR=results/gpu-check-$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$DIR"
-printf 'preflight\t0\t%s\t120\n' "$((SECONDS - T0))" >"$DIR/steps.tsv"
+# The first python that has torch: $PYTHON, the project's venv, the GPU image's, python3
+# (looked up, not imported: the preflight imports it and says what it sees).
+ABOUT="import sys, importlib.util as u, importlib.metadata as m
+assert u.find_spec('torch')
+print(sys.version.split()[0], 'torch', m.version('torch'), 'cupy', 'yes' if u.find_spec('cupy') else 'no')"
+find_python() {
+    local py
+    for py in "${PYTHON:-}" .venv/bin/python /opt/torch/.venv/bin/python3 python3; do
+        [ -n "$py" ] && command -v "$py" >/dev/null 2>&1 || continue
+        if PY_ABOUT=$("$py" -c "$ABOUT" 2>/dev/null); then
+            PY=$py
+            return 0
+        fi
+        echo "gpu-check: $py has no torch"
+    done
+    return 1
+}
 
-# step NAME CAP_S RESERVE_S COMMAND...: run COMMAND with a limit of CAP_S, or less so that
-# RESERVE_S of the budget stays for the steps after it; record name, status, seconds, limit.
+record() { # NAME STATUS EXIT_STATUS SECONDS LIMIT REASON
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$WORK/steps.tsv"
+}
+
+summarise() {
+    timeout -k 5 60 "$PY" -m gpucheck summary --work "$WORK" --out "$OUT" \
+        --elapsed-s $((SECONDS - T0)) "$@" || echo "gpu-check: the summary failed (status $?)"
+}
+
+# step NAME CAP_S RESERVE_S COMMAND...: COMMAND under a limit of CAP_S, or less so that
+# RESERVE_S of the budget stays for the steps after it; its status recorded, the summary
+# rewritten.
 step() {
     local name=$1 cap=$2 reserve=$3
     shift 3
-    local left=$((BUDGET_S - (SECONDS - T0) - reserve))
+    local left=$((BUDGET_S - SUMMARY_S - (SECONDS - T0) - reserve))
     local limit=$((cap < left ? cap : left))
-    if [ "$limit" -lt 15 ]; then
-        echo "== $name: SKIPPED, the time budget is spent ($((SECONDS - T0)) of $BUDGET_S s)"
-        printf '%s\t%s\t%s\t%s\n' "$name" 125 0 0 >>"$DIR/steps.tsv"
-        return 125
+    if [ "$limit" -lt "$MIN_STEP_S" ]; then
+        skip "$name" "the time budget is spent ($((SECONDS - T0)) of $BUDGET_S s)"
+        return
     fi
     echo "== $name: starts at $((SECONDS - T0)) s, limit $limit s"
-    local s0=$SECONDS rc
+    local s0=$SECONDS rc status=ok reason=""
     timeout -k 10 "$limit" "$@"
     rc=$?
-    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-        echo "== $name: CUT at its limit of $limit s"
-    fi
-    echo "== $name: exit status $rc after $((SECONDS - s0)) s (elapsed $((SECONDS - T0)) s)"
-    printf '%s\t%s\t%s\t%s\n' "$name" "$rc" "$((SECONDS - s0))" "$limit" >>"$DIR/steps.tsv"
-    return "$rc"
+    case $rc in
+    0) ;;
+    124 | 137) status=cut reason="cut at its limit of $limit s" ;;
+    *) status=failed reason="exit status $rc" ;;
+    esac
+    echo "== $name: $status after $((SECONDS - s0)) s${reason:+ ($reason)}"
+    record "$name" "$status" "$rc" $((SECONDS - s0)) "$limit" "$reason"
+    summarise --quiet
 }
 
-# -o addopts= : pytest-benchmark may be absent here, and pyproject's addopts names it.
-PYTEST=("$PY" -m pytest -q -o addopts= -p no:cacheprovider -rs)
-# Window settings that fit the budget: 3 windows of 5 s after at most 6 s of warm-up.
-RUN=("$PY" -m bench run --device cuda:0 --window-s 5 --min-windows 3 --max-windows 3
-    --timeout-s 15 --warmup-max-s 6)
+skip() { # NAME REASON
+    echo "== $1: skipped: $2"
+    record "$1" skipped "" 0 0 "$2"
+}
+
+settings() { # the limits (CAP_*) and reserves (RES_*) of each step, in seconds
+    if [ -n "$MODE" ]; then # tiny sizes on a CPU; generous limits: the CPU may be shared
+        SUMMARY_S=3 MIN_STEP_S=2
+        CAP_PREFLIGHT=150 CAP_BUILD=0 CAP_MINER=150 CAP_SUITE=150 CAP_DECODE=150 CAP_TESTS=0
+        RES_BUILD=0 RES_MINER=0 RES_SUITE=0 RES_DECODE=0
+        MINER_ARGS=(--window-s 0.3 --windows 3 --warmup-s 0.3 --idle-s 0.4 --slice-s 0.05
+            --rounds 2 --job-nonces 8192 --verify-span 2048 --scan-nonces 4096)
+        if [ "$MODE" = cut ]; then # the miner stalls after 2 windows; its limit cuts it
+            CAP_MINER=${GPU_CHECK_REHEARSAL_CUT_S:-30}
+            MINER_ARGS+=(--windows 40)
+        fi
+        RUN_ARGS=(--quick --window-s 0.2 --min-windows 2 --max-windows 2 --timeout-s 2
+            --warmup-max-s 0.5)
+        SUITE=sha256d DECODE_BATCH=2
+    else
+        SUMMARY_S=10 MIN_STEP_S=15
+        CAP_PREFLIGHT=90 CAP_BUILD=45 CAP_MINER=110 CAP_SUITE=230 CAP_DECODE=60 CAP_TESTS=90
+        # each reserve: the least useful time of the measuring steps after it
+        RES_BUILD=220 RES_MINER=160 RES_SUITE=40 RES_DECODE=0
+        MINER_ARGS=()
+        RUN_ARGS=(--window-s 5 --min-windows 3 --max-windows 3 --timeout-s 15 --warmup-max-s 6)
+        SUITE=sha256d,gemm,llm-prefill,llm-decode,resnet50,bert DECODE_BATCH=256
+    fi
+}
 
 checks() {
-    local failed=0 cut=0
-    # count STATUS: a failure, or a step cut or skipped for time (124, 137: timeout; 125: skipped)
-    count() { case $1 in 0) ;; 124 | 125 | 137) cut=$((cut + 1)) ;; *) failed=1 ;; esac }
-    echo "== preflight: ${PREFLIGHT#gpu-check: } after $((SECONDS - T0)) s; python $PY"
-    echo "gpu-check: results in $DIR; time budget $BUDGET_S s"
-    if [ -z "${JOULEBENCH_SKIP_BUILD:-}" ]; then
-        step build 60 275 "$PY" setup.py -q build_ext --inplace ||
-            echo "gpu-check: CPU extension not built; the CUDA path does not need it"
+    settings
+    echo "gpu-check: ${MODE:+REHEARSAL ($MODE) }budget $BUDGET_S s; files in $OUT"
+    if ! find_python; then
+        echo "gpu-check: no python here has torch (tried \$PYTHON, .venv, /opt/torch/.venv, python3)"
+        PY=${PYTHON:-python3}
+        record preflight failed 1 0 0 "no python imports torch"
+        summarise
+        return 1
     fi
-    local have_pytest=1
-    "$PY" -c "import pytest, click" 2>/dev/null || have_pytest=0
-    if [ "$have_pytest" -eq 1 ]; then
-        step tests-miner 60 260 "${PYTEST[@]}" tests/test_cuda_miner.py tests/test_cuda_build.py
-        count $?
+    echo "gpu-check: python $PY ($PY_ABOUT)"
+    step preflight "$CAP_PREFLIGHT" 0 "$PY" -m gpucheck preflight --work "$WORK"
+    if [ ! -f "$WORK/preflight.env" ]; then
+        summarise
+        return 1
+    fi
+    # shellcheck disable=SC1091
+    . "$WORK/preflight.env"
+    if [ "$GPU_SEEN" != 1 ]; then
+        local why="preflight found no GPU"
+        for name in build miner suite decode-b256 tests-miner tests-inference; do skip "$name" "$why"; done
+        summarise
+        return 2
+    fi
+    if [ -n "$MODE" ] || [ -n "${JOULEBENCH_SKIP_BUILD:-}" ]; then
+        skip build "${MODE:+rehearsal: }JOULEBENCH_SKIP_BUILD or rehearsal (the CUDA path does not need it)"
     else
-        echo "gpu-check: pytest or click is not installed; the GPU tests are skipped"
+        step build "$CAP_BUILD" "$RES_BUILD" "$PY" setup.py -q build_ext --inplace
     fi
-    step miner 90 205 "$PY" -m bench.gpucheck --dir "$DIR" ${OUT:+--out "$OUT"}
-    count $?
-    step suite 220 35 "${RUN[@]}" --out "$DIR/suite"
-    count $?
-    step decode-b256 75 0 "${RUN[@]}" --workloads llm-decode --set llm-decode.batch_size=256 \
-        --no-report --out "$DIR/decode-b256"
-    count $?
-    if [ "$have_pytest" -eq 1 ]; then
-        step tests-inference 90 0 "${PYTEST[@]}" -m gpu tests/test_inference_workloads.py \
+    if [ "$MINER_OK" = 1 ]; then
+        step miner "$CAP_MINER" "$RES_MINER" "$PY" -m gpucheck miner --out "$OUT" "${MINER_ARGS[@]}"
+    else
+        skip miner "$MINER_WHY"
+    fi
+    if [ -n "$TORCH_DEVICE" ]; then
+        local run=("$PY" -m bench run --device "$TORCH_DEVICE" "${RUN_ARGS[@]}")
+        step suite "$CAP_SUITE" "$RES_SUITE" "${run[@]}" --workloads "$SUITE" --out "$WORK/suite"
+        if [ -n "$MODE" ] && [ "$MODE" != ok ]; then # one torch run shows the point; keep it short
+            skip decode-b256 "rehearsal: only mode ok runs it"
+        else
+            step decode-b256 "$CAP_DECODE" "$RES_DECODE" "${run[@]}" --workloads llm-decode \
+                --set "llm-decode.batch_size=$DECODE_BATCH" --no-report --out "$WORK/decode-b256"
+        fi
+    else
+        skip suite "$TORCH_WHY"
+        skip decode-b256 "$TORCH_WHY"
+    fi
+    local pytest=("$PY" -m pytest -q -o addopts= -p no:cacheprovider -rs)
+    if [ -n "$MODE" ]; then
+        skip tests-miner "rehearsal: the GPU tests need a GPU (make test runs the rest)"
+        skip tests-inference "rehearsal: the GPU tests need a GPU (make test runs the rest)"
+    elif ! "$PY" -c "import pytest, click" 2>/dev/null; then
+        skip tests-miner "pytest or click is not installed"
+        skip tests-inference "pytest or click is not installed"
+    else
+        step tests-miner "$CAP_TESTS" 0 "${pytest[@]}" tests/test_cuda_miner.py tests/test_cuda_build.py
+        step tests-inference "$CAP_TESTS" 0 "${pytest[@]}" -m gpu tests/test_inference_workloads.py \
             tests/test_llm.py
-        count $?
     fi
     echo "== summary at $((SECONDS - T0)) s"
-    timeout -k 5 60 "$PY" -m bench.gpusummary "$DIR" --elapsed-s $((SECONDS - T0)) \
-        ${OUT:+--out "$OUT"} || failed=1
-    local verdict=passed
-    [ "$cut" -gt 0 ] && verdict="incomplete: $cut step(s) cut or skipped for time"
-    [ "$failed" -ne 0 ] && verdict="FAILED (see the steps above)"
-    echo "gpu-check: done in $((SECONDS - T0)) s; $verdict"
-    [ "$failed" -eq 0 ] && [ "$cut" -eq 0 ]
+    summarise
+    local bad
+    bad=$(cut -f1,2 "$WORK/steps.tsv" | grep -cE $'\t(cut|failed)$')
+    echo "gpu-check: done in $((SECONDS - T0)) s; $bad step(s) failed or cut; files in $OUT"
+    [ "$bad" -eq 0 ]
 }
 
-checks 2>&1 | tee "$DIR/gpu-check.log"
-status=${PIPESTATUS[0]}
-if [ -n "${OUT:-}" ]; then
-    mkdir -p "$OUT" && cp "$DIR/gpu-check.log" "$OUT/gpu-check.log"
-fi
-exit "$status"
+checks 2>&1 | tee -a "$LOG"
+exit "${PIPESTATUS[0]}"

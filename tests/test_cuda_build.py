@@ -8,6 +8,7 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,9 @@ from mining_reference import scan
 from bench.mining.cuda import KernelConfig
 from bench.mining.cuda_build import (
     arch_option,
+    builtins_beside,
     find_nvrtc,
+    loaded_nvrtc,
     nvrtc_compile,
     parse_ptxas,
     program_source,
@@ -196,3 +199,52 @@ def test_installed_layout_gives_the_same_program(tmp_path):
         if src.suffix in {".cu", ".h"}:
             (tmp_path / src.name).write_bytes(src.read_bytes())
     assert program_source(folder=tmp_path) == program_source(folder=ROOT / "kernels")
+
+
+# --- NVRTC's builtins, preloaded from the folder of the libnvrtc in use ------------------------
+
+FRESH_COMPILE = """
+import sys
+from pathlib import Path
+from bench.mining.cuda_build import arch_option, nvrtc_compile, program_source
+out = nvrtc_compile(program_source(), (arch_option(90),), Path(sys.argv[1]), sys.argv[2] == "1")
+print("compiled" if out.ok else out.log)
+"""
+
+
+def _fresh_compile(library: Path, preload: bool) -> str:
+    cmd = [sys.executable, "-c", FRESH_COMPILE, str(library), "1" if preload else "0"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@needs_nvrtc
+def test_nvrtc_compiles_in_a_fresh_process_only_with_its_builtins_preloaded(tmp_path):
+    """A libnvrtc that cannot find its builtins by itself, as nvidia-cuda-nvrtc 13.0.88 ships
+    (no RUNPATH): here, a link to the library from a folder without them ($ORIGIN is the
+    link's folder). A fresh process, so nothing loaded the builtins before."""
+    link = tmp_path / NVRTC.name
+    link.symlink_to(NVRTC.resolve())
+    assert "libnvrtc-builtins" in _fresh_compile(link, preload=False)
+    assert _fresh_compile(link, preload=True).strip() == "compiled"
+
+
+def test_preload_finds_the_builtins_beside_the_library_in_use(tmp_path):
+    lib = tmp_path / "lib" / "libnvrtc.so.13"
+    lib.parent.mkdir()
+    lib.write_bytes(b"")
+    (lib.parent / "libnvrtc-builtins.so.13.0").write_bytes(b"")
+    assert builtins_beside(lib) == lib.parent / "libnvrtc-builtins.so.13.0"
+    elsewhere = tmp_path / "link" / "libnvrtc.so.13"
+    elsewhere.parent.mkdir()
+    elsewhere.symlink_to(lib)
+    assert builtins_beside(elsewhere) == lib.parent / "libnvrtc-builtins.so.13.0"
+    maps = tmp_path / "maps"
+    maps.write_text(
+        "7f00-7f10 r-xp 00000000 08:01 1 /usr/lib/libc.so.6\n"
+        f"7f20-7f30 r-xp 00000000 08:01 2 {lib}\n"
+        "7f40-7f50 rw-p 00000000 00:00 0 \n"
+    )
+    assert loaded_nvrtc(maps) == lib
+    assert loaded_nvrtc(tmp_path / "absent") is None

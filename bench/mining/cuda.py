@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.errors import DeviceUnavailable, InvalidInput
 from bench.mining.backend import SearchResult, filter_word, verify_candidates
-from bench.mining.cuda_build import ENTRY_POINT, NVRTC_OPTIONS, program_source
+from bench.mining.cuda_build import ENTRY_POINT, NVRTC_OPTIONS, preload_builtins, program_source
 from bench.mining.header import HEADER_BYTES, NONCE_SPACE
 from bench.mining.precompute import precompute
 
@@ -101,6 +101,7 @@ def load_kernel(cupy, device_index: int, config: KernelConfig):
     """The compiled search kernel for one device, built once per process (CuPy caches on disk)."""
     key = (device_index, config)
     if key not in _KERNELS:
+        _preload_for(cupy)
         with cupy.cuda.Device(device_index):
             started = time.perf_counter()
             module = cupy.RawModule(code=program_source(), options=config.options())
@@ -113,6 +114,16 @@ def load_kernel(cupy, device_index: int, config: KernelConfig):
             )
         _KERNELS[key] = kernel
     return _KERNELS[key]
+
+
+def _preload_for(cupy) -> None:
+    """NVRTC's builtins from the folder of the libnvrtc CuPy loaded (see cuda_build)."""
+    try:
+        cupy.cuda.nvrtc.getVersion()  # makes CuPy load its libnvrtc, so it is in the maps
+    except Exception as exc:  # a CuPy without NVRTC fails at the compile, with its reason
+        log.debug("CuPy's NVRTC version unreadable: %s", exc)
+        return
+    preload_builtins()
 
 
 def resident_blocks(cupy, kernel, block_threads: int, attrs: dict) -> tuple[int, str]:

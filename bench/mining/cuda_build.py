@@ -5,6 +5,11 @@ Local `#include "..."` lines are inlined here, so the program handed to NVRTC is
 CuPy's on-disk cache keys on that string, so a change to the core also changes the key, and
 NVRTC never needs an include path. An installed package carries the sources in bench/kernels/
 (copied by setup.py); an editable install reads the repository's kernels/ folder.
+
+NVRTC opens libnvrtc-builtins at compile time by its bare name. The PyPI build of libnvrtc
+13.0 (nvidia-cuda-nvrtc 13.0.88) has no RUNPATH, so that open fails ("failed to open
+libnvrtc-builtins.so.13.0") unless something loaded the builtins earlier in the process;
+`preload_builtins` loads them, globally, from the folder of the libnvrtc in use.
 """
 
 from __future__ import annotations
@@ -103,8 +108,52 @@ def find_nvrtc() -> Path | None:
     return None
 
 
-def nvrtc_compile(source: str, options: tuple[str, ...], library: Path) -> NvrtcOutput:
-    """Compile `source` with NVRTC loaded from `library`; the log is kept either way."""
+_PRELOADED: dict[Path, ctypes.CDLL] = {}
+
+
+def loaded_nvrtc(maps: Path = Path("/proc/self/maps")) -> Path | None:
+    """The libnvrtc this process has mapped already (CuPy's, say), or None."""
+    try:
+        text = maps.read_text()
+    except OSError:  # not Linux
+        return None
+    for line in text.splitlines():
+        fields = line.split(maxsplit=5)
+        if len(fields) == 6 and Path(fields[5]).name.startswith("libnvrtc.so"):
+            return Path(fields[5])
+    return None
+
+
+def builtins_beside(library: Path) -> Path | None:
+    """libnvrtc-builtins in the folder of `library` (as named, else as resolved), or None."""
+    for folder in dict.fromkeys((library.parent, library.resolve().parent)):
+        hits = sorted(folder.glob("libnvrtc-builtins.so*"))
+        if hits:
+            return hits[-1]
+    return None
+
+
+def preload_builtins(library: Path | None = None) -> Path | None:
+    """Load libnvrtc-builtins (RTLD_GLOBAL) from the folder of the libnvrtc in use: `library`,
+    else the one mapped in this process, else find_nvrtc()'s. The path loaded, or None."""
+    library = library or loaded_nvrtc() or find_nvrtc()
+    builtins = builtins_beside(library) if library is not None else None
+    if builtins is None:
+        log.debug("no libnvrtc-builtins beside %s: not preloaded", library)
+        return None
+    if builtins not in _PRELOADED:
+        _PRELOADED[builtins] = ctypes.CDLL(str(builtins), mode=ctypes.RTLD_GLOBAL)
+        log.debug("preloaded %s", builtins)
+    return builtins
+
+
+def nvrtc_compile(
+    source: str, options: tuple[str, ...], library: Path, preload: bool = True
+) -> NvrtcOutput:
+    """Compile `source` with NVRTC loaded from `library` (its builtins preloaded unless told
+    not to); the log is kept either way."""
+    if preload:
+        preload_builtins(library)
     lib = ctypes.CDLL(str(library))
     prog = ctypes.c_void_p()
     _check(

@@ -1,5 +1,6 @@
 """A stand-in for the part of CuPy that bench.mining.cuda uses, so the CUDA miner's host logic
-(launch sizing, candidate list, overflow, host verification, streams) runs without a GPU.
+(launch sizing, candidate list, overflow, host verification, streams) runs without a GPU: the
+tests use it, and so does the gpu-check rehearsal on a CPU machine.
 
 Its "kernel" hashes with hashlib, given the header behind each precompute, and applies the
 kernel's contract: a candidate is a nonce whose hash's top 32 bits are <= target_hi.
@@ -73,6 +74,8 @@ class FakeKernel:
         start, n, target_hi, capacity = int(start), int(n), int(target_hi), int(capacity)
         self.launches.append((start, n, grid[0], block[0]))
         self.owner.last_kernel = self
+        if self.owner.on_launch is not None:
+            self.owner.on_launch(n)
         header = self.owner.headers.get(pre)
         if header is None:  # a header nobody registered (the tuning trial): no candidates
             return
@@ -137,6 +140,8 @@ class FakeCupy(types.ModuleType):
         self.elapsed_ms = elapsed_ms
         self.imad_speedup = 1.0  # how much faster the level-1 IMAD variant "runs"
         self.last_kernel: FakeKernel | None = None
+        self.on_launch = None  # called with the nonce count of each launch (a simulated board)
+        self.compiles_before_error: int | None = None  # RawModule fails after this many
 
     def elapsed(self) -> float:
         """Milliseconds the last launch "took"."""
@@ -151,6 +156,12 @@ class FakeCupy(types.ModuleType):
         return FakeArray(np.zeros(n, dtype=dtype))
 
     def RawModule(self, code: str, options: tuple[str, ...]):  # noqa: N802 - CuPy's name
+        if (
+            self.compiles_before_error is not None
+            and len(self.kernels) >= self.compiles_before_error
+        ):
+            raise RuntimeError("NVRTC_ERROR_COMPILATION (a simulated compile failure)")
+
         def get_function(name: str) -> FakeKernel:
             assert name == "sha256d_search" and "sha256d_search" in code
             kernel = FakeKernel(self, options)
