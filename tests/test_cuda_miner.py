@@ -271,3 +271,14 @@ def test_host_tunes_the_variant_by_timing(fake):
 
 def test_host_keeps_the_plain_variant_when_it_is_as_fast(fake):
     assert cuda_mod.CudaMiner().config == cuda_mod.KernelConfig()
+
+
+def test_host_tuning_is_interleaved_and_chooses_by_median(fake):
+    """Launch times in order plain, imad1, imad2 per round; round 0 is a warm-up. The plain
+    variant's one 0.25 ms launch is an outlier: by median imad1 (0.8 ms) wins."""
+    fake.elapsed_sequence_ms = [1, 1, 1, 0.25, 0.8, 1, 1, 0.8, 1, 1, 0.8, 1]
+    miner = cuda_mod.CudaMiner()
+    assert fake.elapsed_sequence_ms == []  # every launch timed, none more
+    rates = {row["config"]: row["hashrate_hs"] for row in miner.tuning}
+    assert rates == {"256x32": 512e3, "256x32-imad1": 512 / 0.8e-3, "256x32-imad2": 512e3}
+    assert miner.config == cuda_mod.KernelConfig(imad_level=1)

@@ -13,6 +13,7 @@ miner is built: without CuPy or a GPU, construction raises DeviceUnavailable wit
 from __future__ import annotations
 
 import logging
+import statistics
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ LAUNCH_TARGET_S = 0.025  # wall time aimed at per launch
 FIRST_LAUNCH_NONCES = 1 << 24  # the timed launch that sizes the others
 MAX_IN_FLIGHT = 2  # launches queued ahead of the host: a stop waits for at most these
 TUNE_NONCES = 1 << 26  # per timed trial of a kernel variant (about 10 ms on an H100)
+TUNE_ROUNDS = 3  # timed rounds of every variant, interleaved, after a warm-up round
 
 
 @dataclass(frozen=True)
@@ -222,11 +224,12 @@ class CudaMiner:
         )
 
     def _tune(self, candidates: tuple[KernelConfig, ...]) -> None:
-        """Time each variant twice, alternating, after a warm-up; keep the fastest."""
+        """Time each variant interleaved (A B C A B C ...) after a warm-up round, the same
+        nonces each launch; keep the fastest by median."""
         pre = precompute(bytes(80))
-        best: dict[KernelConfig, float] = {}
+        rates: dict[KernelConfig, list[float]] = {c: [] for c in candidates}
         with self.stream:
-            for round_ in range(3):  # round 0 warms the clocks and loads every variant
+            for round_ in range(TUNE_ROUNDS + 1):  # round 0 warms the clocks, loads each variant
                 for config in candidates:
                     self._use(config)
                     begin = self.stream.record()
@@ -235,7 +238,8 @@ class CudaMiner:
                     end.synchronize()
                     seconds = self._cupy.cuda.get_elapsed_time(begin, end) / 1e3
                     if round_ and seconds > 0:
-                        best[config] = max(best.get(config, 0.0), TUNE_NONCES / seconds)
+                        rates[config].append(TUNE_NONCES / seconds)
+        best = {c: statistics.median(r) for c, r in rates.items() if r}
         self.tuning = [{"config": c.label, "hashrate_hs": r} for c, r in best.items()]
         chosen = max(best, key=best.get) if best else candidates[0]
         self._use(chosen)

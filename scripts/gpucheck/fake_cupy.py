@@ -138,13 +138,16 @@ class FakeCupy(types.ModuleType):
             get_elapsed_time=lambda begin, end: outer.elapsed(),
         )
         self.elapsed_ms = elapsed_ms
+        self.elapsed_sequence_ms: list[float] = []
         self.imad_speedup = 1.0  # how much faster the level-1 IMAD variant "runs"
         self.last_kernel: FakeKernel | None = None
         self.on_launch = None  # called with the nonce count of each launch (a simulated board)
         self.compiles_before_error: int | None = None  # RawModule fails after this many
 
     def elapsed(self) -> float:
-        """Milliseconds the last launch "took"."""
+        """Milliseconds the last launch "took" (the next of elapsed_sequence_ms, where given)."""
+        if self.elapsed_sequence_ms:
+            return self.elapsed_sequence_ms.pop(0)
         imad = self.last_kernel and "-DJB_IMAD_ADDS=1" in self.last_kernel.options
         return self.elapsed_ms / self.imad_speedup if imad else self.elapsed_ms
 
