@@ -246,6 +246,10 @@ def test_throughput_series_put_windows_after_the_warm_up():
     # windows of 7.29, 7.30 and 7.31 GH/s: (7.31 - 7.29) / 7.30 = 0.27 %
     assert "sha256d @ cuda:0: 3 windows, median 7.3 GH/s, range 0.3%; warm-up 2.1 s" in page
     assert "windows drawn end to end" in page
+    svgs = _svgs(page)
+    assert "warm-up rates not recorded" in _texts(svgs["Throughput over time: sha256d @ cuda:0"])
+    power_axis = "time since the meter started (s; idle and warm-up come first)"
+    assert power_axis in _texts(svgs["Power over time: sha256d @ cuda:0"])
     series = rate_series(old)
     assert series.warmup_s == 2.1 and series.warmup_rates_per_s == ()
     assert [(b, e) for b, e, _ in series.windows] == [
