@@ -165,11 +165,13 @@ def goals(miner: dict, suite: dict, batched: dict) -> list[dict]:
     """Each goal of gpucheck.goals beside the figure it is judged on."""
     entries = suite.get("entries", {})
     decode = batched.get("entries", {}).get("llm-decode", {})
+    decode_b1 = entries.get("llm-decode", {})
+    at_batch_1 = decode_b1.get("params", {}).get("batch_size") == 1
     values = {
         "miner_gh_s": miner.get("gh_s"),
         "miner_j_spread_pct": miner.get("j_spread_pct"),
         "counter_vs_trace_pct": miner.get("counter_vs_trace_pct"),
-        "decode_b1_mbu": entries.get("llm-decode", {}).get("mbu"),
+        "decode_b1_mbu": decode_b1.get("mbu") if at_batch_1 else None,
         "prefill_mfu": entries.get("llm-prefill", {}).get("mfu"),
         "gemm_fraction": entries.get("gemm", {}).get("fraction_of_reference"),
         "batched_decode_j_per_token": decode.get("j_per_unit"),
