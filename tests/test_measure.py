@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -350,3 +351,14 @@ def test_a_window_above_the_peak_is_flagged_though_the_median_is_under():
     (warning,) = peak_warnings(m)
     assert warning.startswith("MBU 1.20 at the median rate (1.28 in the fastest window)")
     assert peak_warnings(_measurement([100.0, 107.0], {"mfu": None, "mfu_unknown": "x"})) == []
+
+
+def test_work_and_energy_are_timed_on_the_meters_clock_by_default():
+    """No clock given: the loop times the work on the meter's clock (here the fake one the
+    workload advances), so each window's elapsed time is the energy reading's span."""
+    clock, gpu, meter = gpu_setup()
+    settings = replace(config(clock), clock=None)
+    m = measure_workload(Synthetic(clock, gpu), meter, settings)
+    assert [w.elapsed_s for w in m.windows] == [5.0] * 5
+    assert all(w.reading.elapsed_s == w.elapsed_s for w in m.windows)
+    assert MeasureConfig().clock is None

@@ -68,7 +68,9 @@ class MeasureConfig:
     idle_chunk_s: float = 1.0  # idle power is read in chunks of this length
     idle_settle: float = 0.05  # relative spread of the last idle_s of chunks: settled
     idle_settle_max_s: float = 12.0  # most extra seconds waiting for idle power to settle
-    clock: Callable[[], float] = field(default=time.perf_counter, compare=False)
+    # None: the meter's own clock, so that a window's work and its energy are timed on one
+    # clock (tests inject a fake one, shared with their fake meter)
+    clock: Callable[[], float] | None = field(default=None, compare=False)
     sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
     def __post_init__(self) -> None:
@@ -300,6 +302,8 @@ def measure_workload(
     """Measure idle power (unless given), verify, warm up and measure windows; the workload is
     set up."""
     config = config or MeasureConfig.for_device(workload.device)
+    if config.clock is None:
+        config = replace(config, clock=meter.now)
     workload.sync()  # setup() may have left work queued: idle means nothing enqueued
     meter.start()
     try:
