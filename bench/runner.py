@@ -61,11 +61,11 @@ class RunPlan:
         from bench.workloads import base
 
         out = []
-        for slot, device in enumerate(self.devices):
+        for device in self.devices:
             for name in self.workloads:
                 cls = base.get(name)
                 params = {**cls.default_params(device, self.quick), **self.overrides.get(name, {})}
-                out.append(Job(cls, device, params, dict(self.measure), self.quick, slot))
+                out.append(Job(cls, device, params, dict(self.measure), self.quick))
         return out
 
 
@@ -172,7 +172,7 @@ def plan_run(
     plan = RunPlan(devices, names, quick, scen, Path(out_dir), write_report, scenario)
     plan.overrides = parse_settings(settings)
     plan.measure = {k: v for k, v in (measure or {}).items() if v is not None}
-    plan.isolate = isolate or len(devices) > 1  # devices run side by side: processes only
+    plan.isolate = isolate
     _check_plan(plan)
     check_out_dir(plan.out_dir)
     return plan
@@ -286,27 +286,18 @@ class RunLog:
 def _run_isolated(
     jobs: list[Job], run: RunLog, meter_factory: MeterFactory, progress: ProgressFn | None
 ) -> None:
-    """Each job in a child process; one child per device at a time, devices side by side."""
-    queues: dict[int, list[Job]] = {}
+    """Each job in a child process of its own, one after the other (one device per run:
+    several devices are ranks of their own, bench.fleet.local)."""
     for job in jobs:
-        queues.setdefault(job.slot, []).append(job)
-    running: dict[int, Child] = {}
-    try:
-        while queues or running:
-            for slot in [s for s in queues if s not in running]:
-                job = queues[slot].pop(0)
-                if not queues[slot]:
-                    del queues[slot]
-                _step(progress, job, "setup")
-                running[slot] = Child(job, meter_factory, _job_progress(progress, job))
-            for slot, child in list(running.items()):
-                if child.poll(0.05 if len(running) > 1 else 0.2):
-                    del running[slot]
-                    run.done(child.job, child.measurement, child.error)
-                    _step(progress, child.job, "done")
-    finally:
-        for child in running.values():
-            child.stop()
+        _step(progress, job, "setup")
+        child = Child(job, meter_factory, _job_progress(progress, job))
+        try:
+            while not child.poll(0.2):
+                pass
+        finally:
+            child.stop()  # at once on an interrupt; a no-op once it has ended
+        run.done(job, child.measurement, child.error)
+        _step(progress, job, "done")
 
 
 def _run_here(
@@ -351,7 +342,7 @@ def execute(
     measure = _run_isolated if plan.isolate else _run_here
     factory = meter_factory or default_meter_factory
     try:
-        measure(jobs, run, factory, progress if len(plan.devices) == 1 else None)
+        measure(jobs, run, factory, progress)
     except KeyboardInterrupt as exc:
         raise _interrupted(run, exc) from None
     doc = run.document()

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import multiprocessing
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +41,6 @@ class Job:
     params: dict[str, Any]
     measure: dict[str, Any] = field(default_factory=dict)  # MeasureConfig overrides
     quick: bool = False
-    slot: int = 0  # the device's place in the run: jobs of one slot run one after another
 
     @property
     def name(self) -> str:
@@ -79,6 +79,7 @@ def _child_main(conn: Any, job: Job, meter_factory: MeterFactory, log_level: int
     """Entry point of a child process: measure, send the result, exit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a child stops
     logging.getLogger("bench").setLevel(log_level)
+    conn.send(("ready",))  # the job (and its workload's module) is imported: start-up is over
     try:
         doc = run_in_process(job, meter_factory, lambda *a: conn.send(("progress", *a)))
         conn.send(("measurement", doc))
@@ -94,6 +95,8 @@ class Child:
     def __init__(self, job: Job, meter_factory: MeterFactory, progress: JobProgress | None):
         ctx = multiprocessing.get_context("spawn")
         self.job, self.progress = job, progress
+        self._started = time.perf_counter()
+        self.startup_s: float | None = None  # spawn and imports, until the child is ready
         self._conn, child_conn = ctx.Pipe(duplex=False)
         level = logging.getLogger("bench").getEffectiveLevel()
         self._proc = ctx.Process(
@@ -114,7 +117,10 @@ class Child:
                 kind, *body = self._conn.recv()
             except (EOFError, OSError):
                 return self._ended()
-            if kind == "progress" and self.progress:
+            if kind == "ready":
+                self.startup_s = time.perf_counter() - self._started
+                log.info("%s: child process ready in %.2f s", self.job.name, self.startup_s)
+            elif kind == "progress" and self.progress:
                 self.progress(*body)
             elif kind == "measurement":
                 self.measurement = body[0]

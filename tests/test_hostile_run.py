@@ -90,8 +90,10 @@ def test_the_meter_comes_from_the_factory_given(tmp_path):
     doc, _, _ = runner.execute(plan, meter_factory=hw.fifty_watt_meter)
     (entry,) = doc["workloads"]
     assert entry["energy_source"] == "nvml-counter"
+    # 50 W from the simulated counter; windows of 50 ms, so a millisecond between reading the
+    # counter and the clock on a loaded machine is 2 %: the bound is loose, the source exact.
     for window in entry["windows"]:
-        assert window["energy_j"] == pytest.approx(50.0 * window["elapsed_s"], rel=1e-3)
+        assert window["energy_j"] == pytest.approx(50.0 * window["elapsed_s"], rel=0.1)
 
 
 def test_interrupt_after_one_workload_keeps_it_and_names_the_rest(tmp_path, monkeypatch):
