@@ -3,7 +3,22 @@
 Read from a site TOML (a preset in bench/data/sites or a user's file). Every figure is a table
 {value, date, source, kind} or a bare number (which takes the file's date and "given" as its
 source). Every range is checked here, so the arithmetic in bench.econ.site never sees NaN, inf,
-1e308 or a negative megawatt.
+1e308 or a negative megawatt. The format (bench/data/sites/terawulf-q3-2025.toml is an example):
+
+    name, date, description
+    [period] start (YYYY-MM-DD), days
+    [site] critical_it_mw, demand_response_usd_per_day?, conversion_capex_usd_per_mw?
+    [reported] btc_mined?, mining_revenue_usd?, ai_revenue_usd?, electricity_usd? (compared only)
+    [market] btc_price_usd, subsidy_btc, fees_share_of_rewards?, pool_fee?, electricity_usd_kwh,
+             difficulty, or [[market.difficulty_epochs]] from (date), difficulty
+    [[hall]] name, kind = "mining": critical_it_mw?, pue?, uptime?,
+                 installed_eh_s or fleet = [{asic = "Antminer S21", units = N}
+                 | {name, th_s, power_w, units}]
+             kind = "hosting": critical_it_mw, leased_mw?, lease_usd_per_mw_year or
+                 lease_usd_per_mwh, lease_start?, power_passed_through?, load_factor?, pue?
+             kind = "gpu": result (a result file, relative to the site file), workload, gpus or
+                 critical_it_mw, host_w_per_gpu?, sold_fraction?, usd_per_million_units or
+                 usd_per_gpu_hour, pue?
 """
 
 from __future__ import annotations
