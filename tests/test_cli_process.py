@@ -28,6 +28,10 @@ def _run(*args: str) -> subprocess.CompletedProcess:
         ("mine", "--header", "00", "--nonce-start", "0", "--nonce-count", "5"),
         ("econ", "mining", "--hashrate-hs", "1e9", "--power-w", "0"),
         ("run", "--device", "tpu:0"),
+        # Extreme but finite numbers, a device node as a result, NaN as a window: one line.
+        ("econ", "mining", "--hashrate-hs", "1e308", "--power-w", "100", "--json"),
+        ("report", "/dev/zero"),
+        ("run", "--device", "cpu", "--quick", "--window-s", "nan"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_on_stderr_in_a_real_process(args):

@@ -215,3 +215,29 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_a_full_disk_during_the_report_keeps_the_result_and_says_where(run_cli, tmp_path,
+                                                                       monkeypatch):  # fmt: skip
+    import errno
+
+    from bench.errors import ResultError
+
+    real = runner.results.atomic_write_text
+
+    def disk_full(path, text):
+        if str(path).endswith(".html"):
+            raise ResultError(f"cannot write {path}: {os.strerror(errno.ENOSPC)}")
+        return real(path, text)
+
+    monkeypatch.setattr(runner.results, "atomic_write_text", disk_full)
+    res = run_cli("run", "--quick", "--workloads", "test-steady", "--out", tmp_path, "--quiet",
+                  "--in-process", "--window-s", "0.05", "--min-windows", "2", "--max-windows",
+                  "2", "--timeout-s", "1")  # fmt: skip
+    assert res.exit_code == 2
+    assert res.stdout == ""
+    (path,) = _results(tmp_path)
+    (line,) = res.stderr.splitlines()
+    assert line.startswith(f"joulebench: error: result kept at {path}; report not written: ")
+    assert line.endswith("No space left on device")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
