@@ -78,6 +78,18 @@ def strict_json(text: str) -> dict:
             "--years",
             "1e-9",
         ],  # fmt: skip
+        [
+            "econ",
+            "mining",
+            "--hashrate-hs",
+            "1e9",
+            "--power-w",
+            "100",
+            "--footing",
+            "wall",
+            "--platform",
+            "workstation",
+        ],  # fmt: skip
         ["econ", "asics", "--btc-price", "1e21", "--json"],
         ["econ", "asics", "--electricity-usd-kwh", "1e9", "--json"],
     ],

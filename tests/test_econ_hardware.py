@@ -150,3 +150,13 @@ def test_an_older_revenue_document_takes_the_cards_platform_for_capex():
     # no scenario: payback is flat, 3,099 / (9 USD/day * 30.4375 days) = 11.313 months
     assert doc["path"] is None
     assert doc["payback_months"] == pytest.approx(3099 / (9 * 30.4375), rel=1e-12)
+
+
+def test_wall_power_with_a_catalog_card_adds_its_host_to_the_capex():
+    # wall power covers the workstation around the RTX 4090, so the capex does too:
+    # 1,599 USD card + 1,500 USD host; a given capex on wall power is taken as the whole machine
+    doc = ownership(FLAT, 550, None, "RTX 4090", footing="wall", usd_per_day=5.0)
+    assert (doc["card_capex_usd"], doc["host_capex_usd"]) == (1599, 1500)
+    assert doc["revenue"]["wall_power_w"] == 550
+    given = ownership(FLAT, 550, 3000.0, "RTX 4090", footing="wall", usd_per_day=5.0)
+    assert given["capex_usd"] == 3000.0 and given["host_capex_usd"] == 0.0

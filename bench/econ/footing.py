@@ -127,6 +127,10 @@ def boundary(
         return footing
     check_footing(footing)
     if footing != "board":
+        if platform is not None or host_overhead_w is not None:
+            raise InvalidInput(
+                f"a platform or host overhead applies to board power only, not to {footing} power"
+            )
         return Boundary(footing, None, 0.0, 0.0, "nothing added")
     from bench.hardware import PLATFORMS, load_platforms
 

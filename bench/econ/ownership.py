@@ -82,7 +82,9 @@ def ownership(
     card = _card(card_name)
     if capex_usd is None and card is None:
         raise InvalidInput("give --capex-usd or a catalog --card with a price")
-    bound = boundary(footing, platform or (card.platform if card else None), host_overhead_w)
+    if platform is None and card is not None and footing == "board":
+        platform = card.platform
+    bound = boundary(footing, platform, host_overhead_w)
     revenue, measured = revenue_for(scenario, power_w, bound, utilisation, **given)
     revenue.pop("scenario", None)  # once, at the top
     doc = procurement(measured, revenue, scenario, card, capex_usd, years)

@@ -196,7 +196,7 @@ def procurement(
     """
     check_positive("years", years)
     card_capex, capex_src = _capex(card, capex_usd)
-    host_capex = _host_capex(revenue, card)
+    host_capex = _host_capex(revenue, card, capex_src["source_kind"] == "catalog")
     capex = card_capex + host_capex
     net = revenue["net_usd_per_day"]
     path = check_path(monthly_path(revenue, scenario, years)) if scenario is not None else None
@@ -247,22 +247,29 @@ def _never(path: dict | None, capex: float, net_day: float, years: float) -> str
     )
 
 
-def _host_capex(revenue: dict, card: Card | None) -> float:
-    """The host's share of a server per GPU when the power is on board footing, else 0: the
-    revenue's platform, else (an older document) the card's, else the default one."""
-    if revenue.get("footing", "board") != "board":
-        return 0.0
-    platform = revenue.get("platform") or (card.platform if card else None)
-    return boundary("board", platform).host_capex_usd
+def _host_capex(revenue: dict, card: Card | None, from_catalog: bool) -> float:
+    """The host's share of a server per GPU, so that capex and power cover one machine.
+
+    Board power gets the host's watts, so the capex gets the host's share (the revenue's
+    platform, else the card's, else the default one). Wall power already covers the machine: a
+    given capex is taken to cover it too, a bare card's catalog price gets its platform's host.
+    Package power (a CPU) is the host itself: nothing added.
+    """
+    footing = revenue.get("footing", "board")
+    if footing == "board":
+        platform = revenue.get("platform") or (card.platform if card else None)
+        return boundary("board", platform).host_capex_usd
+    if footing == "wall" and from_catalog and card is not None:
+        return boundary("board", card.platform).host_capex_usd
+    return 0.0
 
 
 def _boundary_text(revenue: dict, host_capex: float) -> str:
     if host_capex == 0:
-        return "the given capex and the given power cover the same machine (no host added)"
-    return (
-        f"card price + host share {host_capex:,.0f} USD per GPU ({revenue.get('platform')}), "
-        f"as wall power = board power + {revenue.get('host_overhead_w', 0):g} W host"
-    )
+        return "the capex and the power cover the same machine (no host added)"
+    watts = revenue.get("host_overhead_w", 0)
+    power = f"board power + {watts:g} W host" if watts else "wall power (host included)"
+    return f"card price + host share {host_capex:,.0f} USD per GPU, as for the {power}"
 
 
 def _capex(card: Card | None, capex_usd: float | None) -> tuple[float, dict]:
