@@ -25,8 +25,11 @@
 # the torch steps on the CPU at tiny sizes; MODE is ok, cut (the miner step outruns its
 # limit), fail (a kernel compile fails in the miner step), no-cupy or no-gpu.
 set -u
-cd "$(dirname "$0")/.."
 T0=$SECONDS
+if [ -n "${OUT:-}" ]; then # as given, relative to where the caller stands
+    mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || exit 2
+fi
+cd "$(dirname "$0")/.." || exit 2
 MODE=${JOULEBENCH_GPU_REHEARSAL:-}
 case "$MODE" in
 "" | ok | cut | fail | no-cupy | no-gpu) ;;
@@ -35,20 +38,20 @@ case "$MODE" in
     exit 2
     ;;
 esac
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-if [ -n "$MODE" ]; then
-    if [ -z "${OUT:-}" ]; then
-        echo "gpu-check: a rehearsal writes into OUT=DIR; set OUT" >&2
-        exit 2
-    fi
-    BUDGET_S=${GPU_CHECK_BUDGET_S:-600}
-    WORK=$(mktemp -d)
-    trap 'rm -rf "$WORK"' EXIT
-else
-    BUDGET_S=${GPU_CHECK_BUDGET_S:-480}
-    OUT=${OUT:-results/gpu-check-$STAMP}
-    WORK=results/gpu-check-$STAMP-work
+if [ -n "$MODE" ] && [ -z "${OUT:-}" ]; then
+    echo "gpu-check: a rehearsal writes into OUT=DIR; set OUT" >&2
+    exit 2
 fi
+BUDGET_S=${GPU_CHECK_BUDGET_S:-$([ -n "$MODE" ] && echo 600 || echo 480)}
+case "$BUDGET_S" in
+'' | *[!0-9]*)
+    echo "gpu-check: GPU_CHECK_BUDGET_S=$BUDGET_S: give whole seconds" >&2
+    exit 2
+    ;;
+esac
+OUT=${OUT:-results/gpu-check-$(date -u +%Y%m%dT%H%M%SZ)}
+WORK=$(mktemp -d) || exit 2 # the steps' own outputs; the summary copies what matters to OUT
+trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT" "$WORK" || exit 2
 OUT=$(cd "$OUT" && pwd)
 LOG=$OUT/gpu-check.log
@@ -158,12 +161,16 @@ checks() {
     fi
     echo "gpu-check: python $PY ($PY_ABOUT)"
     step preflight "$CAP_PREFLIGHT" 0 "$PY" -m gpucheck preflight --work "$WORK"
-    if [ ! -f "$WORK/preflight.env" ]; then
-        summarise
-        return 1
+    # Without the preflight's answer (it crashed or hung), every step is tried and says itself
+    # why it cannot run: one broken import must not cost the others.
+    GPU_SEEN=1 MINER_OK=1 MINER_WHY="" TORCH_DEVICE=${MODE:+cpu} TORCH_WHY=""
+    TORCH_DEVICE=${TORCH_DEVICE:-cuda:0}
+    if [ -f "$WORK/preflight.env" ]; then
+        # shellcheck disable=SC1091
+        . "$WORK/preflight.env"
+    else
+        echo "gpu-check: the preflight gave no answer; trying every step"
     fi
-    # shellcheck disable=SC1091
-    . "$WORK/preflight.env"
     if [ "$GPU_SEEN" != 1 ]; then
         local why="preflight found no GPU"
         for name in build miner suite decode-b256 tests-miner tests-inference; do skip "$name" "$why"; done
