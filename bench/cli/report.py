@@ -5,26 +5,54 @@ from __future__ import annotations
 import click
 
 from bench.cli.econ import pop_overrides, scenario_overrides
-from bench.console import emit_json
+from bench.cli.types import YEARS
+from bench.console import emit_json, say
 
 
 @click.command("compare")
 @click.argument("result_files", nargs=-1, required=True)
 @click.option("--sort-by", default="usd_per_kwh", help="Metric to sort rows by.")
 @click.option("--scenario", default=None, help="Re-price every result under this scenario.")
-@click.option("--years", type=float, default=3.0, show_default=True, help="Years of the TCO.")
+@click.option("--years", type=YEARS, default=3.0, show_default=True, help="Years of the TCO.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-def compare_cmd(result_files, sort_by, scenario, years, as_json) -> None:
+@click.option(
+    "--fail-if-slower",
+    "fail_pct",
+    type=float,
+    default=None,
+    metavar="PCT",
+    help="Gate BASELINE NEW: exit 1 when a workload is SLOW by more than PCT percent.",
+)
+def compare_cmd(result_files, sort_by, scenario, years, as_json, fail_pct) -> None:
     """A procurement table across saved results (cards, machines); the first is the baseline."""
+    from bench.fleet.view import fleet_or_path
     from bench.report import compare_results, format_comparison
 
-    comparison = compare_results(
-        list(result_files), sort_by=sort_by, scenario=scenario, years=years
-    )
+    if fail_pct is not None:
+        _gate(list(result_files), fail_pct, as_json)
+    items = [fleet_or_path(p) for p in result_files]  # a fleet document reads as one result
+    comparison = compare_results(items, sort_by=sort_by, scenario=scenario, years=years)
     if as_json:
         emit_json(comparison)
     else:
-        click.echo(format_comparison(comparison))
+        say(format_comparison(comparison))
+
+
+def _gate(items: list, fail_pct: float, as_json: bool) -> None:
+    """compare --fail-if-slower: print every verdict; exit 1 when the gate fails, else 0."""
+    import sys
+
+    from bench.errors import InvalidInput
+    from bench.report.gate import format_gate, run_gate
+
+    if len(items) != 2:
+        raise InvalidInput(f"--fail-if-slower compares BASELINE NEW: got {len(items)} result(s)")
+    gate = run_gate(items[0], items[1], fail_pct)
+    if as_json:
+        emit_json(gate)
+    else:
+        say(format_gate(gate), nl=False)
+    sys.exit(1 if gate["failed"] else 0)
 
 
 @click.command("report")
@@ -36,22 +64,39 @@ def compare_cmd(result_files, sort_by, scenario, years, as_json) -> None:
 def report_cmd(result_file, scenario, html_out, as_json, **flags) -> None:
     """Re-render a saved result: the table, and optionally the HTML report."""
     from bench.econ import load_scenario
-    from bench.report import render_html, render_table, rerender
-    from bench.result import atomic_write_text, read_result
+    from bench.econ.pricing import reprice
+    from bench.fleet.view import load_any
+    from bench.report import render_html, render_table
+    from bench.result import atomic_write_text, check_output_path
 
-    doc = read_result(result_file)
+    if html_out is not None:  # before any work: not a device, link, folder, or the input
+        check_output_path(html_out, inputs=[result_file])
+    result = load_any(result_file)  # a result, or a fleet document read as one
     overrides = {k: v for k, v in pop_overrides(flags).items() if v is not None}
     if scenario or overrides:
-        name = scenario or doc.get("scenario", {}).get("name", "late-2025")
-        doc = rerender(doc, load_scenario(name, **overrides))
+        name = scenario or _preset_of(result, result_file)
+        result = reprice(result, load_scenario(name, **overrides))
     if html_out:
-        atomic_write_text(html_out, render_html(doc))
+        atomic_write_text(html_out, render_html(result))
     if as_json:
-        emit_json(doc)
+        emit_json(result.to_dict())
         return
-    click.echo(render_table(doc))
+    say(render_table(result))
     if html_out:
-        click.echo(f"report: {html_out}")
+        say(f"report: {html_out}")
+
+
+def _preset_of(result, result_file: str) -> str:
+    """The preset a result was priced under: a name read from a file is data, never a path."""
+    from bench.econ.scenario import preset_names
+    from bench.errors import ScenarioError
+
+    if result.scenario_name not in preset_names():
+        raise ScenarioError(
+            f"{result_file} was priced under scenario {result.scenario_name!r}, which is not a "
+            "preset here: give --scenario (a preset or a TOML file) to re-price it"
+        )
+    return result.scenario_name
 
 
 COMMANDS = [compare_cmd, report_cmd]
