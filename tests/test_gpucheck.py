@@ -353,3 +353,20 @@ def test_run_takes_the_warmup_bound_and_checks_it(run_cli, tmp_path):
     )
     assert res.exit_code == 2 and "warmup_min_s <= warmup_max_s" in res.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_malformed_files_are_named_in_the_summary_not_fatal(tmp_path):
+    work, out = tmp_path / "work", tmp_path / "out"
+    (work / "suite").mkdir(parents=True)
+    out.mkdir()
+    (work / "preflight.json").write_text("NaN")  # Python's parser would take it
+    (work / "suite" / "run.json").write_text('{"format": "something else"}')
+    bad_window = {**WINDOWS[0], "elapsed_s": -1.0}
+    (out / miner.MINER_FILE).write_text(json.dumps({"windows_so_far": [bad_window]}))
+    doc = summary.write(work, out)
+    assert doc["preflight"] is None
+    assert doc["miner"]["status"] == "unreadable" and "elapsed_s" in doc["miner"]["reason"]
+    assert (
+        doc["suite"]["status"] == "missing" and "not a joulebench result" in doc["suite"]["reason"]
+    )
+    assert json.loads((out / summary.SUMMARY_FILE).read_text()) == doc

@@ -25,9 +25,14 @@ def save_json(path: Path, doc: Any) -> Path:
     return path
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
 def load_json(path: Path) -> Any | None:
-    """The document at `path`, or None where there is none (or it does not parse)."""
+    """The document at `path`, or None where there is none, it does not parse, or it holds
+    NaN or Infinity."""
     try:
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(), parse_constant=_no_constant)
     except (OSError, ValueError):
         return None

@@ -83,10 +83,18 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else value * 100.0
 
 
-def miner_section(doc: dict | None) -> dict:
+def guarded(section, *args: Any) -> dict:
+    """section(*args), or what made it unreadable: one bad file must not stop the summary."""
+    try:
+        return section(*args)
+    except Exception as exc:  # a malformed document, whatever the kind of error
+        return {"status": "unreadable", "reason": f"{type(exc).__name__}: {exc}"}
+
+
+def miner_section(doc: Any) -> dict:
     """The miner check's figures, from its complete measurement or the windows it saved."""
     if not doc:
-        return {"status": "missing", "reason": f"no {MINER_FILE}"}
+        return {"status": "missing", "reason": f"no {MINER_FILE} (or not JSON)"}
     measurement = doc.get("measurement") or {}
     windows = measurement.get("windows") or doc.get("windows_so_far") or []
     context = measurement.get("context") or {}
@@ -187,8 +195,9 @@ def _newest_json(folder: Path) -> Path | None:
 def build(work: Path, out: Path, elapsed_s: float | None = None, mode: str | None = None):
     """The summary document and the run files to hand back under fixed names."""
     runs = {step: _newest_json(work / step) for step in RUNS}
-    miner = miner_section(load_json(out / MINER_FILE))
-    suite, batched = run_section(runs["suite"]), run_section(runs["decode-b256"])
+    miner = guarded(miner_section, load_json(out / MINER_FILE))
+    suite = guarded(run_section, runs["suite"])
+    batched = guarded(run_section, runs["decode-b256"])
     summary = {
         "schema": SCHEMA,
         "rehearsal": mode,
