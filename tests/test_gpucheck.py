@@ -184,6 +184,13 @@ def test_window_figures_by_hand():
     assert f["j_per_gh"] == pytest.approx(3500 / 37.5, rel=1e-12)
     assert f["j_spread_pct"] == pytest.approx(37.5 / (37 * 38) * 100, rel=1e-9)
     assert f["counter_vs_trace_pct"] == pytest.approx(1.0, rel=1e-9)
+    assert f["cross_checked_windows"] == 5
+
+
+def test_short_windows_are_not_cross_checked():
+    short = [{**w, "elapsed_s": 4.9} for w in WINDOWS]
+    f = summary.window_figures(short)
+    assert f["counter_vs_trace_pct"] is None and f["cross_checked_windows"] == 0
 
 
 def test_unmeasured_energy_gives_none_not_zero():
