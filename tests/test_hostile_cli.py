@@ -137,6 +137,8 @@ _RESULT_CASES = [
     ("compare", "missing.json"),
     ("compare", "/dev/zero"),
     ("compare", "--years", "nan", "missing.json"),
+    ("compare", "--fail-if-slower", "nan", "missing.json", "missing.json"),
+    ("compare", "--fail-if-slower", "-5", "missing.json", "missing.json"),
 ]
 
 CASES = [*_MINE_CASES, *_ECON_CASES, *_RUN_CASES, *_SITE_CASES, *_RESULT_CASES]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from bench.cli.econ import pop_overrides, scenario_overrides
-from bench.cli.types import YEARS
+from bench.cli.types import PERCENT, YEARS
 from bench.console import emit_json, say
 
 
@@ -18,7 +18,7 @@ from bench.console import emit_json, say
 @click.option(
     "--fail-if-slower",
     "fail_pct",
-    type=float,
+    type=PERCENT,
     default=None,
     metavar="PCT",
     help="Gate BASELINE NEW: exit 1 when a workload is SLOW by more than PCT percent.",

@@ -69,4 +69,5 @@ POSITIVE = Number(low=0.0, low_open=True)
 NON_NEGATIVE = Number(low=0.0)
 SECONDS = Number(low=0.0, low_open=True, high=7 * 86400.0)  # a week: no window runs longer
 YEARS = Number(low=0.0, low_open=True, high=100.0)
+PERCENT = Number(low=0.0, high=1000.0)
 COUNT = click.IntRange(1, 1_000_000)
