@@ -166,7 +166,7 @@ def test_sampler_at_50hz(benchmark, enabled, figures):
 
 # hashlib holds the GIL for blocks under 2 KiB (a Python-bound loop) and releases it for
 # larger ones (like native or GPU work): (block bytes, blocks per round of ~0.1 s).
-LOOPS = {"gil-holding": (80, 200_000), "native": (1 << 16, 1_000)}
+LOOPS = {"gil-holding": (80, 200_000), "native": (1 << 16, 3_000)}
 
 
 def hash_blocks(block: bytes, count: int) -> None:
