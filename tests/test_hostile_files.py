@@ -255,3 +255,30 @@ def test_a_scenario_name_in_a_result_is_never_opened_as_a_path(run_cli, tmp_path
     # The user may name a file on the command line: that is a path they chose.
     res = run_cli("report", result, "--scenario", decoy, "--btc-price", "50000", "--json")
     assert res.exit_code == 0, res.stderr
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'name = ""\nbase = "late-2025"\n',
+        'name = "\\u001b[2Jx"\nbase = "late-2025"\n',
+        'name = "big"\nbase = "late-2025"\n[btc_price_usd]\nvalue = 1e308\ndate = "2025"\n'
+        'source = "t"\nkind = "E"\n',
+        'name = "neg"\nbase = "late-2025"\n[electricity_usd_kwh]\nvalue = -0.1\ndate = "2025"\n'
+        'source = "t"\nkind = "E"\n',
+    ],
+)
+def test_a_bad_scenario_file_stops_run_before_any_measurement(run_cli, tmp_path, monkeypatch,
+                                                              body):  # fmt: skip
+    def no_measuring(*a, **k):
+        raise AssertionError("a bad scenario reached the measurement")
+
+    monkeypatch.setattr(runner, "execute", no_measuring)
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(body)
+    out = tmp_path / "out"
+    res = run_cli("run", "--device", "cpu", "--quick", "--workloads", "sha256d",
+                  "--scenario", scenario, "--out", out)  # fmt: skip
+    assert_bad_input(res)
+    assert "scenario" in res.stderr
+    assert not out.exists()
