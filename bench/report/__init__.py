@@ -7,9 +7,6 @@ renders what a Result holds and never prices: re-pricing is bench.econ's.
 
 from __future__ import annotations
 
-# bench/cli/report.py as last committed still imports `rerender` from here; re-pricing is
-# bench.econ's (bench.econ.pricing.reprice). Remove once the CLI's edit is committed.
-from bench.econ.pricing import reprice as rerender  # noqa: E402, F401
 from bench.report.cells import pivot_ratios
 from bench.report.compare import compare_results, format_comparison
 from bench.report.html import render_html
