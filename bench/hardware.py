@@ -162,7 +162,8 @@ def _card(row: dict) -> Card:
     measured = row.get("measured")
     peak_of = (
         Peak(row["name"], dict(measured["tflop_s"]), measured.get("bandwidth_tb_s"),
-             "measured", measured["source"], str(measured["date"]))
+             "estimate" if measured.get("kind") == "E" else "measured",
+             measured["source"], str(measured["date"]))
         if measured else None
     )  # fmt: skip
     peak = Peak(
