@@ -706,3 +706,29 @@ def test_html_of_a_workload_that_did_no_work_notes_it_instead_of_dividing_by_zer
     assert "Not in the spread plot (no windows, or a median of 0): bert @ cpu." in page
     assert "bert @ cpu" not in _texts(svgs["Spread of the measured windows"])
     assert "median 0 seq/s" in _texts(svgs["Throughput over time: bert @ cpu"])
+
+
+def test_many_windows_are_drawn_as_columns_and_a_box_not_one_artist_each():
+    e = entry("sha256d", "hash", "mining", 2.0e7, None, device=CPU)
+    # 1,000 windows of 0.5 s alternating 1.9e7 and 2.1e7 H/s
+    e["windows"] = [
+        {
+            "elapsed_s": 0.5,
+            "units": (1.9e7 if i % 2 else 2.1e7) * 0.5,
+            "energy_j": None,
+            "energy_source": "unmeasured",
+            "t_begin_s": 1.0 + 0.5 * i,
+            "t_end_s": 1.5 + 0.5 * i,
+        }
+        for i in range(1000)
+    ]
+    doc = results.build_result(gpu_doc()["environment"], SCENARIO, [e])
+    svgs = _svgs(render_html(typed(doc)))
+    time_plot = svgs["Throughput over time: sha256d @ cpu"]
+    # 400 columns at most: ceil(1000 / 400) = 3 consecutive windows per column
+    assert "min-max of 3 consecutive windows (1000 windows)" in _texts(time_plot)
+    assert time_plot.count("<path") < 100  # a handful of artists, not one per window
+    spread = svgs["Spread of the measured windows"]
+    assert spread.count("<path") < 100
+    # (2.1e7 - 1.9e7) / median 2.0e7 = 10 %
+    assert any(t.startswith("n=1000, range 10.0%") for t in _texts(spread))

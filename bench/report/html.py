@@ -111,7 +111,8 @@ def _plots_section(result: Result) -> str:
 
 
 SPREAD_CAPTION = (
-    "Each dot is one measured window's throughput relative to its workload's median; "
+    "Each dot is one measured window's throughput relative to its workload's median (past "
+    "200 windows a box instead: q1-q3, whiskers at min and max); "
     "range = (max - min) / median, the figure the stopping rule bounds."
 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import io
 import itertools
+import math
 import re
 import statistics
 from collections.abc import Mapping, Sequence
@@ -161,6 +162,8 @@ def power_plot(entry: Entry) -> tuple[str | None, str | None]:
 # --- throughput: measured with or without energy -------------------------------------------
 
 _WARMUP = "#7f7f7f"
+MAX_WINDOWS_DRAWN = 400  # about the plot's width in points: more could not be told apart
+MAX_DOTS = 200  # windows per row of the spread plot drawn as dots; more become a box
 _SI_AXIS = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, "")]
 
 
@@ -201,22 +204,7 @@ def throughput_over_time(series: RateSeries) -> tuple[str | None, str | None]:
         fig = Figure(figsize=(8, 2.6))
         ax = fig.add_subplot()
         _draw_warmup(ax, series, scale)
-        for i, (begin, end, rate) in enumerate(series.windows):
-            ax.hlines(
-                rate / scale,
-                begin,
-                end,
-                color=_MEASURED,
-                linewidth=2.5,
-                label="measured window" if i == 0 else None,
-            )
-        ax.plot(
-            [(b + e) / 2 for b, e, _ in series.windows],
-            [r / scale for _, _, r in series.windows],
-            "o",
-            color=_MEASURED,
-            markersize=3,
-        )
+        _draw_windows(ax, series.windows, scale)
         median = statistics.median(r for _, _, r in series.windows)
         ax.hlines(
             median / scale,
@@ -236,6 +224,25 @@ def throughput_over_time(series: RateSeries) -> tuple[str | None, str | None]:
         ax.legend(loc="lower right", fontsize=8)
         ax.grid(alpha=0.3)
     return to_svg(fig, f"Throughput over time: {series.label}"), None
+
+
+def _draw_windows(ax: Any, windows: tuple[tuple[float, float, float], ...], scale: float) -> None:
+    """Each window as a bar at its rate over its span (one collection of lines); beyond what
+    the plot's width can show apart, columns of consecutive windows with their min and max."""
+    ys = [r / scale for *_, r in windows]
+    if len(windows) <= MAX_WINDOWS_DRAWN:
+        begins, ends = [b for b, _, _ in windows], [e for _, e, _ in windows]
+        ax.hlines(ys, begins, ends, color=_MEASURED, linewidth=2.5, label="measured window")
+        mids = [(b + e) / 2 for b, e in zip(begins, ends, strict=True)]
+        ax.plot(mids, ys, "o", color=_MEASURED, markersize=3)
+        return
+    size = math.ceil(len(windows) / MAX_WINDOWS_DRAWN)
+    starts = range(0, len(windows), size)
+    edges = [windows[i][0] for i in starts] + [windows[-1][1]]
+    lows = [min(ys[i : i + size]) for i in starts]
+    highs = [max(ys[i : i + size]) for i in starts]
+    label = f"min-max of {size} consecutive windows ({len(windows)} windows)"
+    ax.stairs(highs, edges, baseline=lows, fill=True, color=_MEASURED, alpha=0.7, label=label)
 
 
 def _draw_warmup(ax: object, series: RateSeries, scale: float) -> None:
@@ -259,6 +266,26 @@ def _draw_warmup(ax: object, series: RateSeries, scale: float) -> None:
     )
 
 
+def _draw_spread_row(ax: Any, row: int, dev: list[float]) -> None:
+    """One dot per window; beyond MAX_DOTS windows a box (q1-q3) with whiskers at min and max."""
+    if len(dev) <= MAX_DOTS:
+        jitter = [row + 0.08 * ((i % 5) - 2) for i in range(len(dev))]
+        ax.plot(dev, jitter, "o", color=_MEASURED, markersize=4, alpha=0.8)
+        return
+    ax.boxplot(
+        [dev],
+        positions=[row],
+        orientation="horizontal",
+        whis=(0, 100),
+        widths=0.5,
+        showfliers=False,
+        manage_ticks=False,
+        patch_artist=True,
+        boxprops={"facecolor": _MEASURED, "alpha": 0.5},
+        medianprops={"color": "black"},
+    )
+
+
 def window_spread(series: list[RateSeries]) -> tuple[str | None, str | None]:
     """Each window's throughput relative to its workload's median, one row per workload."""
     drawn = [s for s in series if s.windows and statistics.median(r for *_, r in s.windows) > 0]
@@ -273,8 +300,7 @@ def window_spread(series: list[RateSeries]) -> tuple[str | None, str | None]:
             rates = [r for _, _, r in s.windows]
             median = statistics.median(rates)
             dev = [100.0 * (r / median - 1.0) for r in rates]
-            jitter = [row + 0.08 * ((i % 5) - 2) for i in range(len(dev))]
-            ax.plot(dev, jitter, "o", color=_MEASURED, markersize=4, alpha=0.8)
+            _draw_spread_row(ax, row, dev)
             text = f"n={len(rates)}, range {max(dev) - min(dev):.1f}%"
             text += f", stopped by {s.stopped_by}" if s.stopped_by else ""
             ax.annotate(
@@ -284,7 +310,10 @@ def window_spread(series: list[RateSeries]) -> tuple[str | None, str | None]:
         ax.set_yticks(range(len(drawn)), [s.label for s in drawn])
         ax.set_ylim(len(drawn) - 0.5, -0.5)
         ax.set_xlabel("window throughput relative to the workload's median (%)")
-        ax.set_title("Spread of the measured windows (one dot per window)")
+        many = any(len(s.windows) > MAX_DOTS for s in drawn)
+        box = f"; beyond {MAX_DOTS}, a box: q1-q3, whiskers min-max" if many else ""
+        title = f"(one dot per window{box})"
+        ax.set_title(f"Spread of the measured windows {title}")
         ax.grid(axis="x", alpha=0.3)
     return to_svg(fig, "Spread of the measured windows"), note if skipped else None
 
