@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 
 import pytest
 from bench_support import HASHLIB_BATCH, hashlib_midstate_loop, round_s
@@ -65,31 +66,42 @@ def _path_param(path: str):
 
 @pytest.mark.parametrize("threads", THREADS, ids=lambda t: f"{t}thr")
 @pytest.mark.parametrize("path", [_path_param(p) for p in cpu.PATHS])
-def test_cpu_miner(benchmark, path, threads, header, hashlib_hs, enabled, figures):
-    """One native search over a fixed nonce range: hashrate and its ratio to hashlib's."""
+def test_cpu_miner(benchmark, path, threads, header, hashlib_rates, enabled, figures):
+    """One native search over a fixed nonce range: hashrate and its ratio to hashlib's, by
+    wall clock (fastest round) and per CPU second (all calls; steadier when others share
+    the cores, but blind to a core lost to them)."""
     miner = cpu.CpuMiner(threads=threads, path=path)
     count = NONCES_PER_THREAD[path] * threads if enabled else SMOKE_NONCES
-    load_before = os.getloadavg()[0]
-    result = benchmark(miner.search, header, 0, count, TARGET)
+    calls = []
+
+    def search():
+        calls.append(1)
+        return miner.search(header, 0, count, TARGET)
+
+    load_before, c0 = os.getloadavg()[0], time.process_time()
+    result = benchmark(search)
+    cpu_hs = len(calls) * count / max(time.process_time() - c0, 1e-9)
     assert result.hashes == count and not result.overflow
     # every nonce reported meets the target by hashlib (the miner checks; this checks it again)
     for nonce in result.found:
         digest = Header.from_bytes(header).with_nonce(nonce).hash()
         assert int.from_bytes(digest, "little") <= TARGET
+    ref_hs, ref_cpu_hs = hashlib_rates
     info = benchmark.extra_info
-    info.update(unit="hash", nonces=count, path=path, threads=threads, hashlib_hs=hashlib_hs)
+    info.update(unit="hash", nonces=count, path=path, threads=threads, hashlib_hs=ref_hs)
+    info.update(cpu_hs=cpu_hs, cpu_over_hashlib=cpu_hs / ref_cpu_hs, hashlib_cpu_hs=ref_cpu_hs)
     info.update(load_avg_before=load_before, load_avg_after=os.getloadavg()[0])
     seconds = round_s(benchmark, "min")
     if seconds:
         hs = count / seconds
-        info.update(hs=hs, over_hashlib=hs / hashlib_hs)
+        info.update(hs=hs, over_hashlib=hs / ref_hs)
         figures.add(
             f"cpu miner {path:<6} {threads} thread(s): {hs / 1e6:7.1f} MH/s = "
-            f"{hs / hashlib_hs:6.1f}x hashlib",
-            **{f"miner_hs[{path},{threads}]": hs},
+            f"{hs / ref_hs:5.1f}x hashlib; per CPU second {cpu_hs / 1e6:6.1f} MH/s = "
+            f"{cpu_hs / ref_cpu_hs:5.1f}x hashlib's"
         )
         if threads == ALL_CORES:
-            verdict = "meets" if hs >= GOAL_HS or hs / hashlib_hs >= GOAL_RATIO else "misses"
+            verdict = "meets" if hs >= GOAL_HS or hs / ref_hs >= GOAL_RATIO else "misses"
             figures.add(
                 f"  all {threads} cores on {path}: {verdict} the goal (>= {GOAL_HS / 1e6:.0f} "
                 f"MH/s or >= {GOAL_RATIO:.0f}x hashlib); load average {load_before:.1f} -> "

@@ -54,8 +54,8 @@ def _record(benchmark, figures, json_loads_s, key: str, what: str, path: Path) -
         ratio = seconds / json_loads_s
         benchmark.extra_info.update(mb_per_s=megabytes / seconds, over_json_loads=ratio)
         figures.add(
-            f"{what}: {seconds:.2f} s for {megabytes:.1f} MB = {megabytes / seconds:.1f} MB/s "
-            f"= {ratio:.1f}x json.loads of the same file ({json_loads_s:.2f} s)",
+            f"{what}: {seconds:.3g} s for {megabytes:.1f} MB = {megabytes / seconds:.3g} MB/s "
+            f"= {ratio:.3g}x json.loads of the same file ({json_loads_s:.2f} s)",
             **{key: seconds / megabytes * PER_MB, "file_mb": megabytes},
         )
 
