@@ -3,11 +3,13 @@
 # pytest and click preinstalled) that brings back every GPU figure, even when a step fails or
 # runs out of time. Steps, in order, each under a time limit (the measurements first, the
 # tests last, so that the tests are what a short budget cuts):
-#   preflight        which python imports torch, and what torch, CuPy and NVML see
+#   preflight        what torch, CuPy and NVML see (python: the first with torch among
+#                    $PYTHON, .venv/bin/python, /opt/torch/.venv/bin/python3, python3)
 #   build            the CPU extension in place (only the CPU-agreement test needs it)
 #   miner            python -m gpucheck miner: idle power while the GPU is cool, verification,
 #                    kernel variants interleaved, sha256d through bench.measure (5 x 5 s)
-#   suite            joulebench run on cuda:0: the default suite, 3 windows of 5 s each
+#   suite            joulebench run on cuda:0: the default suite, AI workloads first, 3
+#                    windows of 5 s each
 #   decode-b256      joulebench run: llm-decode at batch 256 (energy per token)
 #   tests-miner      pytest: the CUDA miner against hashlib, the kernel build checks
 #   tests-inference  pytest: the GPU-marked inference and LLM tests
@@ -22,8 +24,9 @@
 #
 # Rehearsal on any machine: JOULEBENCH_GPU_REHEARSAL=MODE OUT=DIR bash scripts/gpu-check.sh
 # runs all of this against a fake CuPy and a simulated NVML (scripts/gpucheck/rehearsal.py),
-# the torch steps on the CPU at tiny sizes; MODE is ok, cut (the miner step outruns its
-# limit), fail (a kernel compile fails in the miner step), no-cupy or no-gpu.
+# the torch steps on the CPU at tiny sizes (decode-b256 in mode ok only); MODE is ok, cut
+# (the miner stalls after two windows and its limit cuts it), fail (a kernel compile fails in
+# the miner step), no-cupy or no-gpu. The limits are generous there: the CPU may be shared.
 set -u
 T0=$SECONDS
 if [ -n "${OUT:-}" ]; then # as given, relative to where the caller stands
