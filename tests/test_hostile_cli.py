@@ -135,6 +135,8 @@ _RESULT_CASES = [
     ("report", "missing.json"),
     ("report", "."),
     ("compare", "missing.json"),
+    ("report", "missing.json", "--btc-price", "inf"),
+    ("report", "missing.json", "--html", ""),
     ("compare", "/dev/zero"),
     ("compare", "--years", "nan", "missing.json"),
     ("compare", "--fail-if-slower", "nan", "missing.json", "missing.json"),

@@ -282,3 +282,12 @@ def test_a_bad_scenario_file_stops_run_before_any_measurement(run_cli, tmp_path,
     assert_bad_input(res)
     assert "scenario" in res.stderr
     assert not out.exists()
+
+
+def test_a_scenario_file_without_a_name_is_named_after_the_file(run_cli, tmp_path):
+    scenario = tmp_path / "my-market.toml"
+    scenario.write_text('base = "late-2025"\n')
+    res = run_cli("econ", "mining", "--hashrate-hs", "1e9", "--power-w", "100",
+                  "--scenario", scenario, "--json")  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["scenario"]["name"] == "my-market"

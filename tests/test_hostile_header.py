@@ -127,3 +127,17 @@ def test_the_compression_of_one_padded_block_is_hashlibs_sha256(message):
     block = message + b"\x80" + bytes(55 - len(message)) + struct.pack(">Q", 8 * len(message))
     state = sha256_compress(SHA256_IV, block)
     assert struct.pack(">8I", *state) == hashlib.sha256(message).digest()
+
+
+@pytest.mark.parametrize("bits", ["x", None, 1.5, True, b"\x1d\x00\xff\xff", -1, 2**32])
+def test_bits_to_target_of_a_non_uint32_is_invalid_target(bits):
+    with pytest.raises(InvalidTarget):
+        bits_to_target(bits)
+
+
+def test_zero_target_is_refused_however_it_is_spelled():
+    # Bits, zero bits and target hex meaning "no hash can meet it" are all refused.
+    for attempt in (lambda: bits_to_target(0x03000000), lambda: target_from_zero_bits(256),
+                    lambda: parse_target_hex("0" * 64)):  # fmt: skip
+        with pytest.raises(InvalidTarget, match="zero target"):
+            attempt()
