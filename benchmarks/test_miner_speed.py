@@ -4,7 +4,8 @@ precompute; the header's parse and serialise.
 
 The figure to compare across machines is a path's hashrate over hashlib's (`over_hashlib` in
 extra_info): both fall together when a shared machine is busy. Both rates come from the
-fastest round (the least disturbed), hashlib's from the best of 10 batches.
+fastest round (the least disturbed), hashlib's from the best of 10 batches; `cpu_over_hashlib`
+is the same ratio per CPU second, which other processes on the cores disturb less.
 """
 
 from __future__ import annotations
@@ -36,13 +37,14 @@ def test_hashlib_midstate_loop(benchmark, header, hashlib_hs, enabled, figures):
     """The reference: sha256d per nonce through hashlib, the first block's state reused."""
     count = HASHLIB_BATCH if enabled else 1000
     hits = benchmark(hashlib_midstate_loop, header, 0, count)
-    # the loop's own check, against a plain sha256d of every nonce (first 200 suffice)
+    # the loop against a plain sha256d of every nonce, at a target 1 in 256 hashes meets
     head = header[:76]
     plain = [
         hashlib.sha256(hashlib.sha256(head + n.to_bytes(4, "little")).digest()).digest()
-        for n in range(200)
+        for n in range(4096)
     ]
-    assert hashlib_midstate_loop(header, 0, 200) == sum(d[28:] == b"\0\0\0\0" for d in plain)
+    expected = sum(d[31] == 0 for d in plain)
+    assert expected > 0 and hashlib_midstate_loop(header, 0, 4096, zero_bytes=1) == expected
     assert 0 <= hits <= count
     benchmark.extra_info.update(unit="hash", nonces=count, fixture_hashlib_hs=hashlib_hs)
     seconds = round_s(benchmark, "min")
