@@ -249,21 +249,26 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def load_result(path: str | os.PathLike) -> Any:
-    """The typed Result of a result file (bench.result.model); any problem is one ResultError."""
-    from bench.result.model import Result
-
+def read_json(path: str | os.PathLike) -> Any:
+    """Parsed JSON of a regular file of at most MAX_RESULT_BYTES, NaN and Infinity refused:
+    the one bounded reader of result and fleet files; any problem is one ResultError."""
     source = Path(path)
     text = _read_bounded(source)
     try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise ResultError(f"{source} is not JSON (line {exc.lineno}: {exc.msg})") from None
     except ValueError as exc:  # NaN, Infinity, -Infinity; or an integer of >4300 digits
         raise ResultError(f"{source} is not valid result JSON: {_short(str(exc))}") from None
     except RecursionError:
         raise ResultError(f"{source} is not valid result JSON: nested too deeply") from None
-    return Result.from_dict(doc, str(source))
+
+
+def load_result(path: str | os.PathLike) -> Any:
+    """The typed Result of a result file (bench.result.model); any problem is one ResultError."""
+    from bench.result.model import Result
+
+    return Result.from_dict(read_json(path), str(path))
 
 
 def read_result(path: str | os.PathLike) -> dict:
