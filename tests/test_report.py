@@ -9,7 +9,7 @@ import statistics
 from pathlib import Path
 
 import pytest
-from result_fixtures import CPU, RAPL_REASON, SCENARIO, cpu_doc, entry, gpu_doc
+from result_fixtures import CPU, H200, RAPL_REASON, SCENARIO, cpu_doc, entry, gpu_doc
 
 from bench import result as results
 from bench.econ.catalog import find_card
@@ -732,3 +732,28 @@ def test_many_windows_are_drawn_as_columns_and_a_box_not_one_artist_each():
     assert spread.count("<path") < 100
     # (2.1e7 - 1.9e7) / median 2.0e7 = 10 %
     assert any(t.startswith("n=1000, range 10.0%") for t in _texts(spread))
+
+
+def test_devices_of_one_card_model_are_plotted_as_a_spread_with_their_fleet_labels():
+    rates = [7.0e9, 7.2e9, 7.3e9, 7.4e9]
+    entries = []
+    for rank, rate in enumerate(rates):
+        device = {**H200, "id": "cuda:0", "extra": {"fleet_label": f"node{rank // 2} rank {rank}"}}
+        entries.append(entry("sha256d", "hash", "mining", rate, 650.0, 5e-12, device))
+    doc = results.build_result(gpu_doc()["environment"], SCENARIO, entries)
+    page = html.unescape(render_html(typed(doc)))
+    svgs = _svgs(page)
+    # the four ranks' cuda:0 rows are told apart by node and rank
+    assert "Throughput over time: sha256d @ cuda:0 [node1 rank 3]" in svgs
+    rate_texts = _texts(svgs["Spread across devices: throughput"])
+    # (7.4 - 7.0) / median 7.25 = 5.52 %
+    assert "n=4, range 5.5%" in rate_texts and "sha256d on NVIDIA H200" in rate_texts
+    assert "cuda:0 [node0 rank 0]" in rate_texts  # 7.0 GH/s, -3.4 %: the farthest is named
+    joules = [650.0 / r for r in rates]
+    rel = (max(joules) - min(joules)) / statistics.median(joules)
+    assert f"n=4, range {100 * rel:.1f}%" in _texts(svgs["Spread across devices: energy per unit"])
+
+
+def test_one_device_per_card_model_has_no_device_section():
+    page = render_html(typed(gpu_doc()))
+    assert "Spread across devices" not in page and "<h2>Devices</h2>" not in page

@@ -93,9 +93,17 @@ def number(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def device_label(entry: Any) -> str:
+    """An entry's device id; in a fleet with its node and rank, "cuda:0 [node1 rank 3]", so
+    the ranks' cuda:0 are told apart."""
+    extra = entry.device.data.get("extra")
+    fleet = extra.get("fleet_label") if isinstance(extra, Mapping) else None
+    return f"{entry.device.id} [{fleet}]" if fleet else entry.device.id
+
+
 def workload_label(entry: Any) -> str:
-    """workload name @ device id, e.g. "sha256d @ cuda:0"."""
-    return f"{entry.name} @ {entry.device.id}"
+    """workload name @ device, e.g. "sha256d @ cuda:0" (with node and rank in a fleet)."""
+    return f"{entry.name} @ {device_label(entry)}"
 
 
 def energy_missing(entry: Any) -> bool:

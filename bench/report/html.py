@@ -91,8 +91,10 @@ def _plots_section(result: Result) -> str:
         from bench.report import plots
     except ImportError as exc:
         return f'<h2>Plots</h2><p class="note">Plots omitted: {_esc(exc)}.</p>'
+    from bench.report import spread
+
     series = [plots.rate_series(e) for e in result.workloads]
-    made = [(*plots.window_spread(series), SPREAD_CAPTION)]
+    made = [(*spread.window_spread(series), SPREAD_CAPTION)]
     for entry, one in zip(result.workloads, series, strict=True):
         made.append((*plots.throughput_over_time(one), _time_caption(entry)))
     parts = [_figures(plots, made, "Throughput", 0, THROUGHPUT_TEXT)]
@@ -106,8 +108,20 @@ def _plots_section(result: Result) -> str:
     ]
     if all(svg is None for svg, _, _ in traces):  # one note, not one per workload
         traces = [(None, "No power trace to plot: no workload's power was measured.", "")]
-    parts.append(_figures(plots, made + traces, "Energy and revenue", len(series) + 1, ""))
+    first = len(series) + 1
+    parts.append(_figures(plots, made + traces, "Energy and revenue", first, ""))
+    devices = [(*spread.device_spread(result, key), DEVICE_CAPTION) for key in spread.DEVICE_KEYS]
+    if any(svg for svg, _, _ in devices):
+        first += len(made + traces)
+        parts.append(_figures(plots, devices, "Devices", first, DEVICE_TEXT))
     return "\n".join(parts)
+
+
+DEVICE_TEXT = (
+    "Several devices ran the same workload (a multi-GPU run, or a fleet merged from ranks): "
+    "how alike are cards of one model? Each dot is one device's median over its windows."
+)
+DEVICE_CAPTION = "Each device's median relative to the median of its workload and card model."
 
 
 SPREAD_CAPTION = (

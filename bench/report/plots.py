@@ -163,7 +163,6 @@ def power_plot(entry: Entry) -> tuple[str | None, str | None]:
 
 _WARMUP = "#7f7f7f"
 MAX_WINDOWS_DRAWN = 400  # about the plot's width in points: more could not be told apart
-MAX_DOTS = 200  # windows per row of the spread plot drawn as dots; more become a box
 _SI_AXIS = [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, "")]
 
 
@@ -264,58 +263,6 @@ def _draw_warmup(ax: object, series: RateSeries, scale: float) -> None:
         linewidth=1.2,
         label="warm-up chunks (evenly spaced)",
     )
-
-
-def _draw_spread_row(ax: Any, row: int, dev: list[float]) -> None:
-    """One dot per window; beyond MAX_DOTS windows a box (q1-q3) with whiskers at min and max."""
-    if len(dev) <= MAX_DOTS:
-        jitter = [row + 0.08 * ((i % 5) - 2) for i in range(len(dev))]
-        ax.plot(dev, jitter, "o", color=_MEASURED, markersize=4, alpha=0.8)
-        return
-    ax.boxplot(
-        [dev],
-        positions=[row],
-        orientation="horizontal",
-        whis=(0, 100),
-        widths=0.5,
-        showfliers=False,
-        manage_ticks=False,
-        patch_artist=True,
-        boxprops={"facecolor": _MEASURED, "alpha": 0.5},
-        medianprops={"color": "black"},
-    )
-
-
-def window_spread(series: list[RateSeries]) -> tuple[str | None, str | None]:
-    """Each window's throughput relative to its workload's median, one row per workload."""
-    drawn = [s for s in series if s.windows and statistics.median(r for *_, r in s.windows) > 0]
-    skipped = [s.label for s in series if s not in drawn]
-    note = f"Not in the spread plot (no windows, or a median of 0): {', '.join(skipped)}."
-    if not drawn:
-        return None, note
-    with matplotlib.rc_context(_STYLE):
-        fig = Figure(figsize=(8, 1.2 + 0.5 * len(drawn)))
-        ax = fig.add_subplot()
-        for row, s in enumerate(drawn):
-            rates = [r for _, _, r in s.windows]
-            median = statistics.median(rates)
-            dev = [100.0 * (r / median - 1.0) for r in rates]
-            _draw_spread_row(ax, row, dev)
-            text = f"n={len(rates)}, range {max(dev) - min(dev):.1f}%"
-            text += f", stopped by {s.stopped_by}" if s.stopped_by else ""
-            ax.annotate(
-                text, (1.01, row), xycoords=("axes fraction", "data"), va="center", fontsize=8
-            )
-        ax.axvline(0.0, color="grey", linewidth=1)
-        ax.set_yticks(range(len(drawn)), [s.label for s in drawn])
-        ax.set_ylim(len(drawn) - 0.5, -0.5)
-        ax.set_xlabel("window throughput relative to the workload's median (%)")
-        many = any(len(s.windows) > MAX_DOTS for s in drawn)
-        box = f"; beyond {MAX_DOTS}, a box: q1-q3, whiskers min-max" if many else ""
-        title = f"(one dot per window{box})"
-        ax.set_title(f"Spread of the measured windows {title}")
-        ax.grid(axis="x", alpha=0.3)
-    return to_svg(fig, "Spread of the measured windows"), note if skipped else None
 
 
 def rate_series(entry: Entry) -> RateSeries:
