@@ -757,3 +757,27 @@ def test_devices_of_one_card_model_are_plotted_as_a_spread_with_their_fleet_labe
 def test_one_device_per_card_model_has_no_device_section():
     page = render_html(typed(gpu_doc()))
     assert "Spread across devices" not in page and "<h2>Devices</h2>" not in page
+
+
+def test_a_fleet_report_totals_node_energy_once(run_cli, tmp_path):
+    from bench.fleet import Rank
+
+    cpu = {"id": "cpu", "kind": "cpu", "name": "Test CPU", "energy_source": "rapl"}
+    # (rank, local rank, node, hashes/s, package W or None): rank 1 reads node a's energy again,
+    # rank 3 leaves node b's to its local rank 0
+    layout = [(0, 0, "a", 2.0e7, 150.0), (1, 1, "a", 1.9e7, 150.0), (2, 0, "b", 2.1e7, 140.0),
+              (3, 1, "b", 2.0e7, None)]  # fmt: skip
+    for rank, local, node, rate, watts in layout:
+        mining = entry("sha256d", "hash", "mining", rate, watts, usd_per_j=5e-12, device=cpu)
+        doc = results.build_result(gpu_doc()["environment"], SCENARIO, [mining])
+        doc["rank"] = Rank(rank, local, 4, node, "77", "slurm").to_dict()
+        results.write_result(doc, tmp_path / "ranks", Rank.from_dict(doc["rank"]).file_name())
+    fleet = tmp_path / "fleet.json"
+    assert run_cli("merge", tmp_path / "ranks", "--out", fleet).exit_code == 0
+    res = run_cli("report", fleet)
+    assert res.exit_code == 0, res.stderr
+    line = next(x for x in res.stdout.splitlines() if x.startswith("fleet total (4 ranks)"))
+    # 2.0 + 1.9 + 2.1 + 2.0 = 8.0e7 H/s; node a 150 W once, node b 140 W: 290 W
+    assert "80 MH/s" in line and " 290 " in line
+    assert f"{290 / 8.0e7:.3g} J/hash" in line
+    assert "sha256d @ cpu [b rank 3]" in res.stdout  # each rank's row says which it is

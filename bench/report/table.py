@@ -141,13 +141,53 @@ def total_rows(entries: tuple[Entry, ...]) -> list[list[str]]:
     return [total_row(name, group) for name, group in groups.items() if len(group) > 1]
 
 
+def _fleet_figure(total: Mapping[str, Any], key: str) -> float | None:
+    value = total[key] if key in total else None  # a number, or {"unmeasured": why}
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def fleet_total_row(name: str, total: Mapping[str, Any]) -> list[str]:
+    """A fleet's total of one workload as the merge counted it (node energy once per node)."""
+    unit = str(total["unit"]) if "unit" in total else "unit"
+    rate, power = _fleet_figure(total, "units_per_s"), _fleet_figure(total, "power_w")
+    net = _fleet_figure(total, "net_usd_per_day")
+    joules = f"{cells.number(power / rate)} J/{unit}" if power is not None and rate else None
+    ranks = len(total["ranks"]) if "ranks" in total else "?"
+    return [
+        f"fleet total ({ranks} ranks)",
+        f"{name} (all ranks)",
+        cells.rate_text(rate, unit) if rate is not None else cells.UNMEASURED,
+        cells.number(power) if power is not None else cells.UNMEASURED,
+        joules or cells.UNMEASURED,
+        "n/a",
+        "",
+        cells.number(net, 4) if net is not None else "n/a",
+        "",
+    ]
+
+
+def _fleet_totals(result: Result) -> Mapping[str, Any] | None:
+    fleet = result.extra["fleet"] if "fleet" in result.extra else None
+    totals = fleet["totals"] if isinstance(fleet, Mapping) and "totals" in fleet else None
+    return totals if isinstance(totals, Mapping) else None
+
+
 def table_rows(result: Result) -> tuple[list[list[str]], list[list[str]]]:
-    """(workload rows with per-workload totals over devices, ASIC reference rows)."""
+    """(workload rows with per-workload totals over devices, ASIC reference rows).
+
+    A fleet read as one result shows the merge's totals, which count node-level energy once
+    per node; other results sum their entries per workload.
+    """
     result = cells.as_result(result)
     entries = result.workloads
     pivots = cells.pivot_ratios(entries)
     rows = [workload_row(e, p) for e, p in zip(entries, pivots, strict=True)]
-    return rows + total_rows(entries), [asic_row(r) for r in cells.distinct_asics(entries)]
+    totals = _fleet_totals(result)
+    if totals is not None:
+        rows += [fleet_total_row(name, total) for name, total in totals.items()]
+    else:
+        rows += total_rows(entries)
+    return rows, [asic_row(r) for r in cells.distinct_asics(entries)]
 
 
 def format_grid(header: tuple[str, ...] | list[str], rows: list[list[str]]) -> str:
