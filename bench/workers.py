@@ -75,10 +75,16 @@ def run_in_process(job: Job, meter_factory: MeterFactory, progress: JobProgress 
         raise JobFailed(f"{type(exc).__name__}: {exc}") from None
 
 
-def _child_main(conn: Any, job: Job, meter_factory: MeterFactory, log_level: int) -> None:
+def _child_main(conn: Any, job: Job, meter_factory: MeterFactory, log_level: int | None) -> None:
     """Entry point of a child process: measure, send the result, exit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a child stops
-    logging.getLogger("bench").setLevel(log_level)
+    if log_level is not None:  # the parent logs to stderr (joulebench -v): so does the child
+        from bench.console import CleanFormatter
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(CleanFormatter("%(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("bench").addHandler(handler)
+        logging.getLogger("bench").setLevel(log_level)
     conn.send(("ready",))  # the job (and its workload's module) is imported: start-up is over
     try:
         doc = run_in_process(job, meter_factory, lambda *a: conn.send(("progress", *a)))
@@ -98,7 +104,9 @@ class Child:
         self._started = time.perf_counter()
         self.startup_s: float | None = None  # spawn and imports, until the child is ready
         self._conn, child_conn = ctx.Pipe(duplex=False)
-        level = logging.getLogger("bench").getEffectiveLevel()
+        logger = logging.getLogger("bench")
+        shown = any(getattr(h, "_joulebench", False) for h in logger.handlers)
+        level = logger.getEffectiveLevel() if shown else None
         self._proc = ctx.Process(
             target=_child_main,
             args=(child_conn, job, meter_factory, level),

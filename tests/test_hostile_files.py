@@ -291,3 +291,10 @@ def test_a_scenario_file_without_a_name_is_named_after_the_file(run_cli, tmp_pat
                   "--scenario", scenario, "--json")  # fmt: skip
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout)["scenario"]["name"] == "my-market"
+
+
+def test_writing_a_report_sweeps_its_folder_too(tmp_path):
+    dead = tmp_path / f"{io.TEMP_PREFIX}{io._host_tag()}-{_dead_pid()}-00ff00ff00ff.tmp"
+    dead.write_text("<html>half")
+    results.atomic_write_text(tmp_path / "report.html", "<html></html>")
+    assert _names(tmp_path) == ["report.html"]

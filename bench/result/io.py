@@ -180,6 +180,7 @@ def atomic_write(path: Path, write: Callable[[Any], None]) -> None:
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write text (an HTML report, say) atomically over a checked output path; returns it."""
     target = check_output_path(path)
+    sweep_temp_files(target.parent)
     atomic_write(target, lambda fh: fh.write(text))
     return target
 
@@ -224,6 +225,7 @@ def write_result(doc: dict, out_dir: str | os.PathLike, name: str | None = None)
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ResultError(f"cannot create result folder {folder}: {exc.strerror or exc}") from None
+    sweep_temp_files(folder)
     path = create_exclusive(folder / (name or default_name(doc)), _json_writer(doc))
     log.info("result written to %s", path)
     return path

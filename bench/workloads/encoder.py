@@ -17,6 +17,7 @@ from bench.models import bert
 from bench.workloads import params as prm
 from bench.workloads import torch_support as ts
 from bench.workloads.base import Workload, register
+from bench.workloads.params import Param
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,10 @@ class BertInference(Workload):
 
     name = "bert"
     param_specs = {
-        "dtype": prm.text("fp32", "bf16", "fp16"),
+        "dtype": Param(str),  # the known dtypes: ts.check_dtype (it says why)
         "batch_size": prm.size(1, 2**16),
         "seq_len": prm.size(1, 2**16),
-        "mode": prm.text("eager", "compile"),
+        "mode": Param(str),  # the offered modes: ts.check_mode
         "seed": prm.seed(),
     }
     unit = "sequence"

@@ -17,6 +17,7 @@ from bench.measure import roofline
 from bench.workloads import params as prm
 from bench.workloads import torch_support as ts
 from bench.workloads.base import Workload, register
+from bench.workloads.params import Param
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,11 @@ class Gemm(Workload):
 
     name = "gemm"
     param_specs = {
-        "dtype": prm.text("fp32", "bf16", "fp16", "fp8"),
+        "dtype": Param(str),  # the known dtypes: ts.check_dtype (it says why)
         "m": prm.size(1, 2**17),
         "n": prm.size(1, 2**17),
         "k": prm.size(1, 2**17),
-        "mode": prm.text("eager", "compile"),
+        "mode": Param(str),  # the offered modes: ts.check_mode
         "seed": prm.seed(),
     }
     unit = "flop"

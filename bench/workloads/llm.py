@@ -36,11 +36,11 @@ class _LlmWorkload(Workload):
     _length_key = "prompt_len"
     param_specs = {
         "model": Param(str),  # the known names are checked below (llama.CONFIGS)
-        "dtype": prm.text("fp32", "bf16", "fp16"),
+        "dtype": Param(str),  # the known dtypes: ts.check_dtype (it says why)
         "batch_size": prm.size(1, 2**16),
         "prompt_len": prm.size(2, 2**20),  # verify decodes the last prompt token
         "context_len": prm.size(1, 2**20),
-        "mode": prm.text("eager", "compile", "cuda-graph"),
+        "mode": Param(str),  # the offered modes: ts.check_mode
         "seed": prm.seed(),
     }
 

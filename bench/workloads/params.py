@@ -48,11 +48,15 @@ class Param:
         return isinstance(value, self.kind)
 
     def describe(self) -> str:
-        """The rule in words: "an integer in 1 .. 4294967296", "one of eager, compile"."""
+        """The rule in words: "a positive integer up to 65536", "one of extranonce, time"."""
         if self.choices:
             text = f"one of {', '.join(self.choices)}"
         else:
             noun = {int: "an integer", float: "a number", str: "text"}[self.kind]
+            if self.kind is int and self.low == 1:  # a size: "a positive integer up to 65536"
+                up_to = "" if self.high is None else f" up to {int(self.high)}"
+                text = f"a positive integer{up_to}"
+                return f"{text} or none" if self.optional else text
             low = "" if self.low is None else f"{self.low:g}"
             high = "" if self.high is None else f"{self.high:g}"
             if self.kind is int:
@@ -74,7 +78,3 @@ def size(low: int = 1, high: int = 2**20) -> Param:
 
 def seed() -> Param:
     return Param(int, 0, SEED_MAX)
-
-
-def text(*choices: str) -> Param:
-    return Param(str, choices=choices)
