@@ -206,7 +206,8 @@ def test_unmeasured_energy_gives_none_not_zero():
         ("miner_gh_s", 7.4999, False),
         ("miner_j_spread_pct", 2.0, True),
         ("miner_j_spread_pct", 2.0001, False),
-        ("gemm_fraction", 750.5 / 790, True),  # 95 % of 790 TFLOP/s
+        ("gemm_fraction", 0.95, True),
+        ("gemm_fraction", 0.9499, False),
         ("batched_decode_j_per_token", 0.1051, False),
         ("decode_b1_mbu", None, None),  # unmeasured is neither met nor missed
     ],
@@ -214,6 +215,14 @@ def test_unmeasured_energy_gives_none_not_zero():
 def test_goals_are_judged_at_their_targets(key, value, met):
     goal = next(g for g in goals.GOALS if g.key == key)
     assert goal.judge(value)["met"] is met
+
+
+def test_gemm_reference_is_the_catalogs_sustained_h200_figure():
+    from bench.hardware import find_card_by_name
+
+    card = find_card_by_name("H200 SXM")
+    assert goals.gemm_reference_tflop_s() == card.peak.measured.tflop_s["bf16"]
+    assert goals.gemm_reference_tflop_s("no such card") is None
 
 
 def test_steps_log_reads_each_status(tmp_path):

@@ -17,7 +17,7 @@ from typing import Any
 
 from bench.stats import Stat, summarize
 from bench.telemetry.nvml import CROSS_CHECK_MIN_S, EDGE_SLACK_S
-from gpucheck.goals import GEMM_REFERENCE_TFLOP_S, GOALS
+from gpucheck.goals import GOALS, gemm_reference_tflop_s
 from gpucheck.miner import MINER_FILE
 from gpucheck.store import load_json, save_json
 
@@ -153,8 +153,10 @@ def entry_figures(entry: Any) -> dict:
         "mbu": roof.get("mbu"),
     }
     if entry.name == "gemm" and out["units_per_s"] is not None:
+        reference = gemm_reference_tflop_s()
         out["tflop_s"] = out["units_per_s"] / 1e12
-        out["fraction_of_reference"] = out["tflop_s"] / GEMM_REFERENCE_TFLOP_S
+        out["reference_tflop_s"] = reference
+        out["fraction_of_reference"] = out["tflop_s"] / reference if reference else None
     return out
 
 
