@@ -555,3 +555,25 @@ def test_report_of_a_malformed_file_is_bad_input(run_cli, tmp_path):
     assert_bad_input(res)
     assert "workloads/0/power_trace" in res.stderr
     assert not list(tmp_path.glob("*.html"))
+
+
+@pytest.mark.parametrize(
+    ("where", "bad"),
+    [
+        ("windows", lambda e: e["windows"][-1].__setitem__("units", "lots")),
+        ("windows", lambda e: e["windows"][-1].__setitem__("elapsed_s", -1.0)),
+        ("power_trace", lambda e: e["power_trace"]["power_w"].__setitem__(-1, -5.0)),
+        ("power_trace", lambda e: e["power_trace"]["t_s"].__setitem__(-1, "late")),
+    ],
+)
+def test_a_bad_item_past_the_schemas_sample_of_a_long_list_is_still_refused(where, bad):
+    # The schema sees only the first few windows and trace samples of each workload (for speed);
+    # the typed reader must still refuse a bad one at the end of a long list.
+    doc = gpu_doc()
+    entry = doc["workloads"][0]
+    entry["windows"] = [copy.deepcopy(entry["windows"][0]) for _ in range(10)]
+    entry["power_trace"] = {"t_s": [0.1 * i for i in range(10)], "power_w": [300.0] * 10}
+    Result.from_dict(copy.deepcopy(doc))  # the long lists themselves are fine
+    bad(entry)
+    with pytest.raises(ResultError, match=where):
+        Result.from_dict(doc)

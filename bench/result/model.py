@@ -86,7 +86,7 @@ class Result:
             if bad is not None:
                 raise ResultError(f"at {bad}: NaN, Infinity or a number past a float's range")
             doc = document.upgrade(doc)
-            document.validate(doc)
+            document.validate(document.shape_of(doc))  # every window: the typed reader
             return cls._read(Node(doc))
         except ResultError as exc:
             raise ResultError(f"{where}: {exc}") from None
