@@ -3,7 +3,7 @@
 # pytest and click preinstalled) that brings back every GPU figure, even when a step fails or
 # runs out of time. Steps, in order, each under a time limit (the measurements first, the
 # tests last, so that the tests are what a short budget cuts):
-#   preflight        what torch, CuPy and NVML see (python: the first with torch among
+#   preflight        what torch, CuPy and NVML see (python: the first that imports torch:
 #                    $PYTHON, .venv/bin/python, /opt/torch/.venv/bin/python3, python3)
 #   build            the CPU extension in place (only the CPU-agreement test needs it)
 #   miner            python -m gpucheck miner: idle power while the GPU is cool, verification,
@@ -67,11 +67,10 @@ if [ -z "${CUDA_PATH:-}" ] && [ -d /usr/local/cuda ]; then
     export CUDA_PATH=/usr/local/cuda
 fi
 
-# The first python that has torch: $PYTHON, the project's venv, the GPU image's, python3
-# (looked up, not imported: the preflight imports it and says what it sees).
-ABOUT="import sys, importlib.util as u, importlib.metadata as m
-assert u.find_spec('torch')
-print(sys.version.split()[0], 'torch', m.version('torch'), 'cupy', 'yes' if u.find_spec('cupy') else 'no')"
+# The first python that imports torch: $PYTHON, the project's venv, the GPU image's, python3;
+# whether CuPy is installed beside it (the preflight says whether it works).
+ABOUT="import sys, importlib.util as u, torch
+print(sys.version.split()[0], 'torch', torch.__version__, 'cupy', 'yes' if u.find_spec('cupy') else 'no')"
 find_python() {
     local py
     for py in "${PYTHON:-}" .venv/bin/python /opt/torch/.venv/bin/python3 python3; do
@@ -80,7 +79,7 @@ find_python() {
             PY=$py
             return 0
         fi
-        echo "gpu-check: $py has no torch"
+        echo "gpu-check: $py does not import torch"
     done
     return 1
 }
@@ -156,7 +155,7 @@ checks() {
     settings
     echo "gpu-check: ${MODE:+REHEARSAL ($MODE) }budget $BUDGET_S s; files in $OUT"
     if ! find_python; then
-        echo "gpu-check: no python here has torch (tried \$PYTHON, .venv, /opt/torch/.venv, python3)"
+        echo "gpu-check: no python here imports torch (tried \$PYTHON, .venv, /opt/torch/.venv, python3)"
         PY=${PYTHON:-python3}
         record preflight failed 1 0 0 "no python imports torch"
         summarise
