@@ -386,3 +386,27 @@ def test_malformed_files_are_named_in_the_summary_not_fatal(tmp_path):
         doc["suite"]["status"] == "missing" and "not a joulebench result" in doc["suite"]["reason"]
     )
     assert json.loads((out / summary.SUMMARY_FILE).read_text()) == doc
+
+
+def test_a_crashing_preflight_does_not_stop_the_other_steps(tmp_path):
+    """A python whose preflight dies (a segfaulting import, say): every step is tried and
+    says itself why it could not run; the torch suite still measures."""
+    wrapper = tmp_path / "python"
+    wrapper.write_text(
+        "#!/usr/bin/env bash\n"
+        'case " $* " in *" preflight "*) kill -SEGV $$ ;; esac\n'
+        f'exec {sys.executable} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    env = {**os.environ, "JOULEBENCH_GPU_REHEARSAL": "no-cupy", "OUT": str(tmp_path / "out")}
+    env["PYTHON"] = str(wrapper)
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "gpu-check.sh")],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    doc = json.loads((tmp_path / "out" / "gpu-check-summary.json").read_text())
+    s = statuses(doc)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert s["preflight"] == "failed" and "trying every step" in proc.stdout
+    assert s["miner"] == "failed" and s["suite"] == "ok"  # CuPy is missing: the miner says so
+    assert "CuPy is not installed" in (tmp_path / "out" / "gpu-check.log").read_text()
