@@ -2,9 +2,11 @@
 # A one-node Slurm on localhost for the tests (tests/test_slurm.py): munged, slurmctld and
 # slurmd as root, every state, spool, pid and log file under one folder.
 #
-#   scripts/ci-slurm.sh start [DIR]   start (DIR default /tmp/joulebench-slurm); prints
-#                                     SLURM_CONF=DIR/slurm.conf on success
-#   scripts/ci-slurm.sh stop  [DIR]   stop the daemons this script started
+#   scripts/ci-slurm.sh start [DIR [PORT]]  start with fresh state (DIR default
+#                       /tmp/joulebench-slurm; slurmctld on PORT, slurmd on PORT+1, default a
+#                       random pair in 20000-39999, so that two runs on one machine do not
+#                       meet); prints SLURM_CONF=DIR/slurm.conf on success
+#   scripts/ci-slurm.sh stop  [DIR]         cancel its jobs, stop the daemons it started
 #
 # Needs Debian's slurm-wlm and munge (apt-get install slurm-wlm munge) and root. The setup
 # follows what ran `srun -n 2` on Debian 12 (slurm-wlm 22.05): AuthType auth/munge,
@@ -14,11 +16,15 @@ set -uo pipefail
 
 action=${1:-start}
 dir=${2:-/tmp/joulebench-slurm}
+port=${3:-$((20000 + 2 * (RANDOM % 10000)))}
 conf=$dir/slurm.conf
 
 fail() { echo "ci-slurm: $*" >&2; exit 1; }
 
 stop() {
+    if [ -f "$conf" ] && [ -f "$dir/slurmctld.pid" ]; then  # no job of ours left running
+        SLURM_CONF=$conf timeout 10 scancel --full --quiet --partition=ci 2>/dev/null || true
+    fi
     for name in slurmd slurmctld munged; do
         if [ -f "$dir/$name.pid" ]; then
             kill "$(cat "$dir/$name.pid")" 2>/dev/null || true
@@ -55,8 +61,8 @@ SlurmctldPidFile=$dir/slurmctld.pid
 SlurmdPidFile=$dir/slurmd.pid
 SlurmctldLogFile=$dir/log/slurmctld.log
 SlurmdLogFile=$dir/log/slurmd.log
-SlurmctldPort=16817
-SlurmdPort=16818
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
 NodeName=$node CPUs=$cpus State=UNKNOWN
 PartitionName=ci Nodes=$node Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 EOF
@@ -79,6 +85,10 @@ start() {
         command -v "$bin" >/dev/null || fail "$bin not installed (apt-get install slurm-wlm)"
     done
     stop
+    rm -rf "$dir/state" "$dir/spool"  # fresh state: no job of an earlier run comes back
+    if command -v ss >/dev/null && ss -ltn | grep -Eq ":($port|$((port + 1)))\b"; then
+        fail "port $port or $((port + 1)) is taken: pass another PORT"
+    fi
     write_conf
     start_munge
     export SLURM_CONF=$conf
@@ -87,7 +97,7 @@ start() {
     slurmd -f "$conf" 2>"$dir/log/slurmd.err" \
         || fail "slurmd did not start: $(tail -n1 "$dir/log/slurmd.err")"
     for _ in $(seq 1 60); do
-        if sinfo -h -o '%t' 2>/dev/null | grep -Eq '^(idle|mix|alloc)'; then
+        if sinfo -h -o '%t' 2>/dev/null | grep -Eq '^idle'; then
             echo "SLURM_CONF=$conf"
             return 0
         fi

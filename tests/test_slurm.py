@@ -17,16 +17,17 @@ from bench.fleet import NODE_LEVEL_NOTE
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SLURM_DIR = Path(os.environ.get("JOULEBENCH_SLURM_DIR", "/tmp/joulebench-slurm"))
 
 
 @pytest.fixture(scope="module")
-def slurm_env():
-    """Start munged, slurmctld and slurmd for this module; the environment to reach them."""
+def slurm_env(tmp_path_factory):
+    """Start munged, slurmctld and slurmd for this module (its own folder, state and ports);
+    the environment to reach them."""
     script = ROOT / "scripts" / "ci-slurm.sh"
+    slurm_dir = tmp_path_factory.mktemp("slurm")
     try:
         done = subprocess.run(
-            ["bash", str(script), "start", str(SLURM_DIR)],
+            ["bash", str(script), "start", str(slurm_dir)],
             capture_output=True,
             text=True,
             timeout=60,
@@ -37,9 +38,9 @@ def slurm_env():
         reason = (done.stderr.strip().splitlines() or ["no reason given"])[-1]
         pytest.skip(f"Slurm could not start: {reason}")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM_", "JOULEBENCH_"))}
-    env |= {"SLURM_CONF": str(SLURM_DIR / "slurm.conf"), "PATH": f"{BIN}:{env['PATH']}"}
+    env |= {"SLURM_CONF": str(slurm_dir / "slurm.conf"), "PATH": f"{BIN}:{env['PATH']}"}
     yield env
-    subprocess.run(["bash", str(script), "stop", str(SLURM_DIR)], timeout=30, check=False)
+    subprocess.run(["bash", str(script), "stop", str(slurm_dir)], timeout=30, check=False)
 
 
 def run(cmd: list[str], env: dict, cwd: Path, timeout: float = 150):
