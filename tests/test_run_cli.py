@@ -102,8 +102,8 @@ def test_report_of_missing_file(run_cli, tmp_path):
 
 
 def test_several_devices_measure_side_by_side_into_one_result(tmp_path):
-    # `--device all` on a multi-GPU machine runs each device's workloads in child processes,
-    # devices side by side; two CPU "devices" exercise the same path here.
+    # `--device all` on a multi-GPU machine runs one rank per device (bench.fleet.local), each
+    # measuring its workloads in child processes; two CPU "devices" take the same path here.
     plan = runner.plan_run("cpu", "gemm", quick=True, out_dir=tmp_path, write_report=False)
     plan.devices = plan.devices * 2
     doc, json_path, _ = runner.execute(plan)
