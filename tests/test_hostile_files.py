@@ -201,7 +201,7 @@ def test_mismatched_trace_lengths_are_refused(tmp_path):
 def test_negative_power_is_refused(tmp_path):
     doc = json.loads(GOLDEN_V2.read_text())
     doc["workloads"][0]["power_trace"]["power_w"][0] = -50.0
-    with pytest.raises(ResultError):
+    with pytest.raises(ResultError, match="power_w: a negative power sample"):
         results.read_result(_saved(tmp_path, doc))
 
 
