@@ -92,6 +92,16 @@ class ZeroUnits(_Tiny):
         return 0.0
 
 
+@register
+class SlowSetup(_Tiny):
+    """Spends a minute in setup: a run is killed while it is there."""
+
+    name = "test-slow-setup"
+
+    def setup(self) -> None:
+        time.sleep(60)
+
+
 def fifty_watt_meter(device):
     """A meter factory: the simulated NVML binding at a constant 50 W (picklable by name)."""
     from bench.telemetry.fake import FakeGpu, FakeNvml

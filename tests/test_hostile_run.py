@@ -18,6 +18,7 @@ from pathlib import Path
 import hostile_workloads as hw
 import pytest
 
+from bench import result as results
 from bench import runner
 from bench.errors import RunInterrupted, Terminated
 
@@ -156,10 +157,11 @@ def test_sigint_during_the_report_keeps_the_result_and_says_so(run_cli, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
 
 
-def _spawn_run(out: Path) -> subprocess.Popen:
-    args = ["run", "--device", "cpu", "--quick", "--workloads", "test-steady,test-steady",
-            "--out", str(out), "--quiet", "--no-report", "--window-s", "0.2", "--min-windows",
-            "20", "--max-windows", "20", "--timeout-s", "10"]  # fmt: skip
+def _spawn_run(out: Path, workloads: str = "test-steady", window_s: str = "0.2",
+               windows: str = "20") -> subprocess.Popen:  # fmt: skip
+    args = ["run", "--device", "cpu", "--quick", "--workloads", workloads,
+            "--out", str(out), "--quiet", "--no-report", "--window-s", window_s, "--min-windows",
+            windows, "--max-windows", windows, "--timeout-s", "10"]  # fmt: skip
     code = (
         "import sys, hostile_workloads; from bench.cli import main; "
         f"sys.argv = ['joulebench', *{args!r}]; main()"
@@ -241,3 +243,24 @@ def test_a_full_disk_during_the_report_keeps_the_result_and_says_where(run_cli, 
     assert line.startswith(f"joulebench: error: result kept at {path}; report not written: ")
     assert line.endswith("No space left on device")
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_sigkill_after_one_workload_leaves_a_valid_result_naming_the_rest(tmp_path):
+    # A run killed outright (SIGKILL, the OOM killer): the file saved after the first workload
+    # is a valid result holding it, and says the second was not reached.
+    proc = _spawn_run(tmp_path, "test-steady,test-slow-setup", window_s="0.05", windows="2")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _results(tmp_path) and proc.poll() is None:
+        time.sleep(0.1)
+    time.sleep(0.5)  # the second child is sleeping in its setup
+    orphans = _children(proc.pid)
+    proc.kill()
+    for pid in orphans:  # nobody is left to stop the child (it holds our pipes): do it here
+        os.kill(pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    (path,) = _results(tmp_path)
+    doc = results.read_result(path)
+    assert [e["workload"]["name"] for e in doc["workloads"]] == ["test-steady"]
+    assert doc["status"] == {
+        "state": "partial", "failed": [], "not_reached": ["test-slow-setup"]
+    }  # fmt: skip
