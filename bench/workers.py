@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -75,9 +76,12 @@ def run_in_process(job: Job, meter_factory: MeterFactory, progress: JobProgress 
         raise JobFailed(f"{type(exc).__name__}: {exc}") from None
 
 
-def _child_main(conn: Any, job: Job, meter_factory: MeterFactory, log_level: int | None) -> None:
+def _child_main(
+    conn: Any, job: Job, meter_factory: MeterFactory, log_level: int | None, parent_pid: int
+) -> None:
     """Entry point of a child process: measure, send the result, exit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a child stops
+    _die_with_parent(parent_pid)
     if log_level is not None:  # the parent logs to stderr (joulebench -v): so does the child
         from bench.console import CleanFormatter
 
@@ -95,6 +99,20 @@ def _child_main(conn: Any, job: Job, meter_factory: MeterFactory, log_level: int
         conn.close()
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: have the kernel send SIGKILL here when the parent dies (SIGKILL, OOM killer), so
+    no orphan keeps a GPU busy; elsewhere the child ends at its next message to the parent."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent died before the call above
+        os._exit(1)
+
+
 class Child:
     """A job running in a spawned process; poll() until done, then .measurement or .error."""
 
@@ -109,7 +127,7 @@ class Child:
         level = logger.getEffectiveLevel() if shown else None
         self._proc = ctx.Process(
             target=_child_main,
-            args=(child_conn, job, meter_factory, level),
+            args=(child_conn, job, meter_factory, level, os.getpid()),
             name=f"joulebench-{job.name}",
             daemon=True,
         )

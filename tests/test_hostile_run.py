@@ -254,10 +254,10 @@ def test_sigkill_after_one_workload_leaves_a_valid_result_naming_the_rest(tmp_pa
         time.sleep(0.1)
     time.sleep(0.5)  # the second child is sleeping in its setup
     orphans = _children(proc.pid)
+    assert orphans, "the second workload's child never started"
     proc.kill()
-    for pid in orphans:  # nobody is left to stop the child (it holds our pipes): do it here
-        os.kill(pid, signal.SIGKILL)
-    proc.communicate(timeout=30)
+    proc.communicate(timeout=30)  # the child dies with its parent (it holds the same pipes)
+    assert not any(_alive(pid) for pid in orphans)
     (path,) = _results(tmp_path)
     doc = results.read_result(path)
     assert [e["workload"]["name"] for e in doc["workloads"]] == ["test-steady"]
