@@ -16,8 +16,6 @@ from bench import result as results
 from bench.errors import ResultError
 from bench.fleet.document import FLEET_FORMAT, FLEET_VERSION
 
-MAX_FLEET_BYTES = 1 << 30  # a fleet carries every rank's result (a few MiB each)
-
 
 def is_fleet(doc: object) -> bool:
     """Whether a parsed JSON document is a fleet document."""
@@ -31,35 +29,9 @@ def write_fleet(fleet: dict, path: str | os.PathLike) -> Path:
     return target
 
 
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def _read_json(path: str | os.PathLike) -> object:
-    """A JSON file of at most MAX_FLEET_BYTES, NaN and Infinity refused; ResultError else."""
-    source = Path(path)
-    try:
-        if not source.is_file():
-            raise ResultError(
-                f"{source} is not a regular file"
-                if source.exists()
-                else f"file not found: {source}"
-            )
-        if source.stat().st_size > MAX_FLEET_BYTES:
-            raise ResultError(f"{source} is larger than {MAX_FLEET_BYTES >> 20} MiB")
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ResultError(
-            f"cannot read {source}: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
-    try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        raise ResultError(f"{source} is not JSON (line {exc.lineno}: {exc.msg})") from None
-    except (ValueError, RecursionError) as exc:
-        raise ResultError(
-            f"{source} is not valid JSON: {str(exc)[:120] or 'nested too deeply'}"
-        ) from None
+    """A JSON file read by the one bounded reader of result files (size bound, NaN refused)."""
+    return results.io.read_json(path)
 
 
 def load_fleet(path: str | os.PathLike) -> dict:

@@ -33,7 +33,9 @@ from bench.result.environment import utc_now
 log = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".joulebench-tmp-"
-MAX_RESULT_BYTES = 64 * 2**20  # a full GPU run with traces is a few MiB
+# A full GPU run with its traces is a few MiB, a long one ~100 MiB, a merged fleet of many
+# ranks more; the bound stops `report /dev/zero` or a runaway file from eating memory.
+MAX_RESULT_BYTES = 1 << 30
 _MAX_NAME_TRIES = 10_000
 
 
