@@ -577,3 +577,18 @@ def test_a_bad_item_past_the_schemas_sample_of_a_long_list_is_still_refused(wher
     bad(entry)
     with pytest.raises(ResultError, match=where):
         Result.from_dict(doc)
+
+
+def test_schema_describes_the_rank_record_and_energy_scope():
+    from bench.fleet.rank import from_environ
+
+    slurm = {"SLURM_PROCID": "1", "SLURM_LOCALID": "1", "SLURM_NTASKS": "2", "SLURM_JOB_ID": "7"}
+    doc = gpu_doc()
+    doc["rank"] = from_environ(slurm, host=lambda: "node1").to_dict()
+    for entry in doc["workloads"]:
+        entry["energy_scope"] = "device"
+    results.validate(doc)
+    assert doc["rank"]["reads_node_energy"] is False  # local rank 1 leaves node energy to 0
+    doc["workloads"][0]["energy_scope"] = "rack"
+    with pytest.raises(ResultError, match="energy_scope"):
+        results.validate(doc)
