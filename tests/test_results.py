@@ -592,3 +592,12 @@ def test_schema_describes_the_rank_record_and_energy_scope():
     doc["workloads"][0]["energy_scope"] = "rack"
     with pytest.raises(ResultError, match="energy_scope"):
         results.validate(doc)
+
+
+def test_upgrade_leaves_the_callers_document_as_it_was():
+    doc = json.loads(GOLDEN_V1.read_text())
+    before = copy.deepcopy(doc)
+    upgraded = results.upgrade(doc)
+    assert doc == before
+    assert upgraded["schema_version"] == 2 and upgraded["upgraded_from"] == 1
+    assert upgraded["status"] == {"state": "complete", "failed": [], "not_reached": []}
