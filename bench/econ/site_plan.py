@@ -6,7 +6,7 @@ import math
 from dataclasses import replace
 
 from bench.econ.figures import Figure
-from bench.econ.site import SWEEP_KINDS, Overrides, Period, plan
+from bench.econ.site import SWEEP_KINDS, TOTAL_KEYS, Overrides, Period, plan
 from bench.econ.site_model import Site, SiteError, check
 
 _SWEEP_FIELD = {
@@ -41,18 +41,8 @@ def sweep(site: Site, period: Period, kind: str, values: list[float], base: Over
     points = []
     for value in values:
         doc = plan(site, period, replace(base, **{_SWEEP_FIELD[kind]: value}))
-        points.append({"value": value, **{k: doc[k] for k in _POINT_KEYS}, "per_mw": doc["per_mw"]})
+        points.append({"value": value, **{k: doc[k] for k in TOTAL_KEYS}, "per_mw": doc["per_mw"]})
     return {"kind": kind, "unit": _SWEEP_UNIT[kind], "points": points}
-
-
-_POINT_KEYS = (
-    "btc_mined",
-    "mining_revenue_usd",
-    "ai_revenue_usd",
-    "demand_response_usd",
-    "electricity_usd",
-    "margin_usd",
-)
 
 
 def payback(site: Site, doc: dict, capex_per_mw: Figure | None) -> dict:
