@@ -18,7 +18,7 @@ from bench.econ.scenario import load_scenario
 from bench.errors import InvalidInput
 from bench.report import compare_results, format_comparison, render_html, render_table
 from bench.report.cells import pivot_ratios
-from bench.report.compare import verdict
+from bench.report.compare import labelled, verdict
 from bench.report.table import COLUMNS, table_rows
 from bench.result.entry import StoredStat
 from bench.result.model import Result, load_result
@@ -340,7 +340,9 @@ def test_compare_flags_different_schema_versions():
 
 def test_compare_repriced_under_one_scenario_has_no_scenario_notice():
     other = reprice(results.read_result(GOLDEN_V1), "terawulf-q3-2025")
-    cmp = compare_results([GOLDEN_V1, other], scenario="late-2025")
+    late = load_scenario("late-2025")
+    docs = [(label, reprice(r, late)) for label, r in labelled([GOLDEN_V1, other])]
+    cmp = compare_results(docs, scenario=late)
     assert cmp["notices"] == ["every result re-priced under scenario late-2025"]
     # both priced alike now: identical revenue figures for identical measurements
     kwh = [r["measured"]["usd_per_kwh"] for r in cmp["rows"] if r["workload"] == "llm-decode"]

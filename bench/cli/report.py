@@ -25,13 +25,20 @@ from bench.console import emit_json, say
 )
 def compare_cmd(result_files, sort_by, scenario, years, as_json, fail_pct) -> None:
     """A procurement table across saved results (cards, machines); the first is the baseline."""
+    from bench.econ import load_scenario
+    from bench.econ.pricing import reprice
     from bench.fleet.view import fleet_or_path
     from bench.report import compare_results, format_comparison
+    from bench.report.compare import labelled
 
     if fail_pct is not None:
         _gate(list(result_files), fail_pct, as_json)
-    items = [fleet_or_path(p) for p in result_files]  # a fleet document reads as one result
-    comparison = compare_results(items, sort_by=sort_by, scenario=scenario, years=years)
+    items = labelled([fleet_or_path(p) for p in result_files])  # a fleet reads as one result
+    scen = None
+    if scenario:  # re-priced here, by econ: the report layer never prices
+        scen = load_scenario(scenario)
+        items = [(label, reprice(result, scen)) for label, result in items]
+    comparison = compare_results(items, sort_by=sort_by, scenario=scen, years=years)
     if as_json:
         emit_json(comparison)
     else:

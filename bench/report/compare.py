@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.econ.catalog import find_card
-from bench.econ.pricing import reprice
-from bench.econ.scenario import load_scenario
 from bench.econ.tco import procurement
 from bench.errors import InvalidInput
 from bench.report import cells
@@ -44,11 +42,18 @@ IMPLEMENTATION_FIELDS = frozenset({"backend", "path", "threads", "verify_span"})
 
 
 def _load(item: Any) -> tuple[str, Result]:
-    """(label, Result) of a path, a Result, or a parsed document (read with Result.from_dict)."""
+    """(label, Result) of a path, a Result, a (label, Result) pair, or a parsed document."""
+    if isinstance(item, tuple):
+        return item
     if isinstance(item, (str, os.PathLike)):
         return Path(item).name, load_result(item)
     result = cells.as_result(item)
     return cells.run_label(result), result
+
+
+def labelled(items: list[Any]) -> list[tuple[str, Result]]:
+    """(label, Result) for each item (a path, a Result or a document), repeated labels numbered."""
+    return _unique_labels([_load(item) for item in items])
 
 
 def _unique_labels(docs: list[tuple[str, Result]]) -> list[tuple[str, Result]]:
@@ -232,17 +237,17 @@ def notices(docs: list[tuple[str, Result]], repriced_to: str | None) -> list[str
 def compare_results(
     items: list[Any], sort_by: str = "usd_per_kwh", scenario: Any = None, years: float = 3.0
 ) -> dict:
-    """Rows, verdicts and notices for results (paths or Results), sorted by a metric.
+    """Rows, verdicts and notices for results (paths, Results or (label, Result) pairs).
 
     Verdicts compare throughput with the first result given ("baseline"); per-dollar figures,
     payback and the TCO over `years` come from bench.econ's procurement (catalog price + host).
+    `scenario` is the one the caller re-priced every result under (bench.econ.pricing.reprice,
+    see `repriced`): it sets the TCO's market path. The report layer itself never prices.
     """
     if sort_by not in METRICS:
         raise InvalidInput(f"unknown sort metric {sort_by!r} (known: {', '.join(METRICS)})")
-    docs = _unique_labels([_load(item) for item in items])
-    scen = load_scenario(scenario) if isinstance(scenario, (str, os.PathLike)) else scenario
-    if scen is not None:
-        docs = [(label, reprice(result, scen)) for label, result in docs]
+    docs = labelled(items)
+    scen = scenario
     rows = []
     for label, result in docs:
         pivots = cells.pivot_ratios(result.workloads)
