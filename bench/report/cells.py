@@ -19,10 +19,11 @@ _SI = [(1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")
 _UNIT_SHORT = {"hash": "H", "token": "tok", "image": "img", "sequence": "seq", "flop": "FLOP"}
 
 BASIS_LEGEND = (
-    "basis: how revenue is priced. mining = BTC from the hashes; per-token = tokens sold at the "
-    "model class's API price; gpu-hour = the card rented by the hour at the scenario's "
-    "utilisation (revenue ignores throughput: every workload on that card earns the same per "
-    "hour); unpriced = no market price (reason in the notes)."
+    "basis: how revenue is priced. mining = BTC from the hashes, at the scenario's mining "
+    "uptime; per-token = tokens at the model class's API price (prefill at the input-token "
+    "price), for the scenario's AI sold fraction of the time; gpu-hour = the card rented by the "
+    "hour for that sold fraction (revenue ignores throughput: every workload on that card earns "
+    "the same per hour); unpriced = no market price (reason in the notes)."
 )
 
 
