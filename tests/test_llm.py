@@ -37,6 +37,19 @@ def test_decode_through_cache_matches_full_forward():
 
 
 @torch.inference_mode()
+def test_scaled_8b_decode_through_cache_matches_full_forward():
+    # The 8B's own head_dim (128), GQA group (4) and Llama 3.1 rotary scaling, at 2 layers.
+    cfg = llama.scaled(llama.CONFIGS["llama-3.1-8b"], layers=2, hidden=512, vocab=512)
+    model = llama.build(cfg, "cpu", torch.float32, max_len=48)
+    model.allocate_cache(2, 40)
+    ids = torch.randint(0, 512, (2, 37), generator=torch.Generator().manual_seed(2))
+    want = model(ids, use_cache=False)[:, -1]
+    model(ids[:, :36], start=0, use_cache=True)
+    got = model(ids[:, 36:], start=36, use_cache=True)[:, -1]
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
+
+
+@torch.inference_mode()
 def test_several_decode_steps_match_full_forwards():
     model = tiny()
     model.allocate_cache(1, 24)

@@ -64,10 +64,119 @@ def test_qkv_bias_config_builds_with_its_count():
     )
 
 
+def test_scaled_8b_keeps_head_dim_gqa_group_and_ratios():
+    # Llama 3.1 8B: head_dim 4096 / 32 = 128, group 32 / 8 = 4, intermediate 14336 = 3.5 x 4096.
+    # At hidden 512: 512 / 128 = 4 heads, 4 / 4 = 1 kv head, 3.5 x 512 = 1792.
+    cfg = llama.scaled(llama.CONFIGS["llama-3.1-8b"], layers=2, hidden=512, vocab=4096)
+    got = (cfg.n_layers, cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.intermediate_size)
+    assert got == (2, 4, 1, 128, 1792)
+    assert (cfg.rope_theta, cfg.rope_scaling, cfg.vocab_size) == (
+        500000.0,
+        (8.0, 1.0, 4.0, 8192),
+        4096,
+    )
+    model = llama.build(cfg, "cpu", torch.float32, max_len=16)
+    assert sum(p.numel() for p in model.parameters()) == decoder_params(512, 2, 4, 1, 1792, 4096)
+    with torch.inference_mode():
+        logits = model(torch.arange(6).view(1, 6), use_cache=False)
+    assert logits.shape == (1, 1, 4096) and torch.isfinite(logits).all()
+
+
+def test_scaled_qwen_with_a_smaller_head_dim_keeps_biases_and_group():
+    # Qwen2.5 7B: group 28 / 4 = 7; head_dim 32 at hidden 224 gives 7 heads, 1 kv head;
+    # intermediate 18944 x 224 / 3584 = 1184 exactly.
+    cfg = llama.scaled(
+        llama.CONFIGS["qwen2.5-7b"], layers=1, hidden=224, head_dim=32, vocab=1000, name="q"
+    )
+    assert (cfg.name, cfg.n_heads, cfg.n_kv_heads, cfg.intermediate_size) == ("q", 7, 1, 1184)
+    model = models.build(cfg, "cpu", torch.float32, max_len=8)
+    want = decoder_params(224, 1, 7, 1, 1184, 1000, qkv_bias=True)
+    assert sum(p.numel() for p in model.parameters()) == want
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"hidden": 256}, "multiple of head_dim 128 x GQA group 4 = 512"),  # half a kv head
+        ({"hidden": 600}, "multiple of head_dim 128"),
+        ({"hidden": 512, "head_dim": 96}, "head_dim 96 x GQA group 4"),
+        ({"layers": 0}, "positive"),
+    ],
+)
+def test_scaled_refuses_shapes_that_break_the_heads(kwargs, match):
+    with pytest.raises(InvalidInput, match=match):
+        llama.scaled(llama.CONFIGS["llama-3.1-8b"], **kwargs)
+
+
+def test_llama_config_and_name_are_checked():
+    with pytest.raises(InvalidInput, match="multiple of n_kv_heads"):
+        llama.LlamaConfig("bad", 96, 1, 6, 4, 128, 64, 10000.0)  # 6 query heads, 4 kv heads
+    with pytest.raises(InvalidInput, match="even head_dim"):
+        llama.LlamaConfig("odd", 66, 1, 2, 1, 128, 64, 10000.0)  # head_dim 33
+    with pytest.raises(InvalidInput, match="unknown model 'gpt-5'"):
+        llama.build("gpt-5", "cpu", torch.float32)
+
+
+def resnet_params(depths, widths, stem, expansion, classes):
+    """Parameters of a bottleneck ResNet, layer by layer: convolutions without bias, batch norm
+    with a scale and a shift per channel, a projection shortcut where the shape changes."""
+    total = 3 * stem * 7 * 7 + 2 * stem
+    cin = stem
+    for stage, (n, w) in enumerate(zip(depths, widths, strict=True)):
+        cout = w * expansion
+        for i in range(n):
+            total += cin * w + 2 * w + 9 * w * w + 2 * w + w * cout + 2 * cout
+            if i == 0 and (stage > 0 or cin != cout):
+                total += cin * cout + 2 * cout
+            cin = cout
+    return total + cin * classes + classes
+
+
 def test_resnet50_parameters_match_published():
-    # 25,557,032: the published parameter count of ResNet-50 (v1.5, 1000 classes).
+    # 25,557,032: the published parameter count of ResNet-50 (v1.5, 1000 classes), from the
+    # published shapes: stages [3, 4, 6, 3], widths 64-128-256-512, expansion 4, stem 64.
+    cfg = resnet.RESNET50
+    assert (cfg.depths, cfg.widths, cfg.stem_width, cfg.expansion, cfg.num_classes) == (
+        (3, 4, 6, 3),
+        (64, 128, 256, 512),
+        64,
+        4,
+        1000,
+    )
+    assert resnet_params((3, 4, 6, 3), (64, 128, 256, 512), 64, 4, 1000) == 25_557_032
     model = resnet.build("cpu", torch.float32)
     assert sum(p.numel() for p in model.parameters()) == 25_557_032
+
+
+SMALL_RESNET = resnet.ResNetConfig("r-small", (1, 2), (8, 16), stem_width=32, num_classes=10)
+
+
+def test_small_resnet_config_builds_runs_and_counts():
+    # stem 32 = 8 x 4: the first block keeps its shape and has no projection shortcut.
+    model = resnet.build("cpu", torch.float32, cfg=SMALL_RESNET)
+    assert sum(p.numel() for p in model.parameters()) == resnet_params((1, 2), (8, 16), 32, 4, 10)
+    with torch.inference_mode():
+        logits = model(torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(0)))
+    assert logits.shape == (2, 10) and torch.isfinite(logits).all()
+
+
+def test_small_resnet_flops_by_hand():
+    # 32 px: stem (stride 2) 16 x 16, max pool 8 x 8; stage 1 at 8 x 8; stage 2 halves to 4 x 4
+    # in its first block's 3x3 and shortcut. 2 FLOPs per multiply-add.
+    stem = 147 * 32 * 16 * 16
+    stage1 = (32 * 8 + 9 * 8 * 8 + 8 * 32) * 64
+    first = 32 * 16 * 64 + (9 * 16 * 16 + 16 * 64 + 32 * 64) * 16
+    second = (64 * 16 + 9 * 16 * 16 + 16 * 64) * 16
+    head = 64 * 10
+    assert resnet.conv_flops(32, SMALL_RESNET) == 2 * (stem + stage1 + first + second + head)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"depths": (3, 4), "widths": (64,)}, {"depths": ()}, {"num_classes": 0}]
+)
+def test_resnet_config_is_checked(kwargs):
+    with pytest.raises(InvalidInput):
+        resnet.ResNetConfig(**{"depths": (1,), "widths": (8,), **kwargs})
 
 
 def test_resnet50_flops_match_published():
@@ -85,8 +194,18 @@ def test_resnet_stem_flops_by_hand():
     assert (small - head) * 49 == resnet.conv_flops(224) - head
 
 
+def bert_params(vocab, h, layers, inter, positions, types):
+    """Parameters of a BERT encoder, matrix by matrix."""
+    embeddings = vocab * h + positions * h + types * h + 2 * h  # + embedding LayerNorm
+    attention = 3 * (h * h + h) + (h * h + h) + 2 * h  # q, k, v, output, LayerNorm
+    ff = (h * inter + inter) + (inter * h + h) + 2 * h  # in, out, LayerNorm
+    pooler = h * h + h
+    return embeddings + layers * (attention + ff) + pooler
+
+
 def test_bert_base_parameters_match_published():
     # bert-base-uncased with its pooler: 109,482,240 parameters.
+    assert bert_params(30522, 768, 12, 3072, 512, 2) == 109_482_240
     assert bert.param_count(bert.BERT_BASE) == 109_482_240
     model = bert.build("cpu", torch.float32)
     assert sum(p.numel() for p in model.parameters()) == 109_482_240

@@ -1,7 +1,8 @@
 """In-project model definitions with published shapes and random weights, chosen by name.
 
 Importing this package needs torch; nothing is downloaded. `build(name, device, dtype)` gives a
-model in inference mode; `names()` lists what can be built.
+model in inference mode (a decoder also from a `llama.LlamaConfig`, e.g. one made by
+`llama.scaled`); `names()` lists what can be built.
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ def names() -> list[str]:
     return sorted(_builders())
 
 
-def build(name: str, device, dtype, **kwargs):
-    """The named model with random weights, built on `device` in `dtype`."""
+def build(name, device, dtype, **kwargs):
+    """The named model (or the decoder of a LlamaConfig) with random weights, on `device` in
+    `dtype`."""
+    from bench.models import llama
+
+    if isinstance(name, llama.LlamaConfig):
+        return llama.build(name, device, dtype, **kwargs)
     builders = _builders()
     if name not in builders:
         raise InvalidInput(f"unknown model {name!r} (known: {', '.join(sorted(builders))})")

@@ -2,7 +2,8 @@
 
 12 layers, hidden 768, 12 heads, feed-forward 3072, GELU, post-norm, WordPiece vocabulary of
 30,522, 512 positions, 2 token types, and the pooler: 109,482,240 parameters, as in
-huggingface.co/google-bert/bert-base-uncased (config.json).
+huggingface.co/google-bert/bert-base-uncased (config.json). The forward pass takes token type
+(segment) ids and a padding mask, as a tokenizer gives them.
 """
 
 from __future__ import annotations
@@ -65,13 +66,15 @@ class EncoderLayer(nn.Module):
         self.ff_out = nn.Linear(i, h, device=device, dtype=dtype)
         self.ff_norm = nn.LayerNorm(h, eps=cfg.norm_eps, device=device, dtype=dtype)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+        """x [B, T, H]; bias: None, or [B, 1, 1, T] added to the attention scores."""
         b, t, h = x.shape
         q, k, v = (
             z.view(b, t, self.n_heads, h // self.n_heads).transpose(1, 2)
             for z in self.qkv(x).split(h, dim=-1)
         )
-        a = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(b, t, h)
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+        a = a.transpose(1, 2).reshape(b, t, h)
         x = self.attn_norm(x + self.attn_out(a))
         return self.ff_norm(x + self.ff_out(F.gelu(self.ff_in(x))))
 
@@ -90,15 +93,49 @@ class BertEncoder(nn.Module):
         self.layers = nn.ModuleList(EncoderLayer(cfg, device, dtype) for _ in range(cfg.n_layers))
         self.pooler = nn.Linear(h, h, device=device, dtype=dtype)
 
-    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Hidden states [B, T, H] and pooled outputs [B, H] for token ids [B, T]."""
+    def forward(
+        self,
+        tokens: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Hidden states [B, T, H] and pooled outputs [B, H] for token ids [B, T].
+
+        token_type_ids [B, T]: the segment of each token (0 where not given). attention_mask
+        [B, T]: 1 (or True) for a real token, 0 for padding; no token attends to padding, so a
+        padded sequence's real positions come out as they would unpadded.
+        """
         t = tokens.shape[1]
+        if t > self.cfg.max_positions:
+            raise ValueError(f"{t} tokens: at most {self.cfg.max_positions} positions")
+        if token_type_ids is None:
+            token_type_ids = torch.zeros_like(tokens)
         pos = torch.arange(t, device=tokens.device)
-        x = self.word(tokens) + self.position(pos) + self.token_type(torch.zeros_like(tokens))
+        x = (
+            self.word(tokens)
+            + self.position(pos)
+            + self.token_type(_same_shape(token_type_ids, tokens))
+        )
         x = self.embed_norm(x)
+        bias = None if attention_mask is None else self._mask_bias(attention_mask, tokens, x.dtype)
         for layer in self.layers:
-            x = layer(x)
+            x = layer(x, bias)
         return x, torch.tanh(self.pooler(x[:, 0]))
+
+    @staticmethod
+    def _mask_bias(mask: torch.Tensor, tokens: torch.Tensor, dtype) -> torch.Tensor:
+        """[B, 1, 1, T]: 0 at real tokens, the dtype's most negative value at padding (finite,
+        so that a row of padding alone still gives numbers, not NaN)."""
+        keep = _same_shape(mask, tokens).bool()
+        bias = torch.zeros(keep.shape, device=tokens.device, dtype=dtype)
+        bias = bias.masked_fill(~keep, torch.finfo(dtype).min)
+        return bias[:, None, None, :]
+
+
+def _same_shape(ids: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    if ids.shape != tokens.shape:
+        raise ValueError(f"shape {tuple(ids.shape)} where the tokens have {tuple(tokens.shape)}")
+    return ids
 
 
 def build(device, dtype, cfg: BertConfig = BERT_BASE, seed: int = 0) -> BertEncoder:

@@ -8,12 +8,13 @@ random (no download, no tokenizer): the shapes, and so the cost of running it, a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from bench.errors import InvalidInput
 from bench.models.weights import init_random
 
 
@@ -35,6 +36,23 @@ class LlamaConfig:
     # Llama 3.1 rescales the rotary frequencies: (factor, low_freq, high_freq, original ctx).
     rope_scaling: tuple[float, float, float, int] | None = None
     source: str = ""
+
+    def __post_init__(self) -> None:
+        sizes = (self.hidden_size, self.n_layers, self.n_heads, self.n_kv_heads)
+        if min(sizes + (self.intermediate_size, self.vocab_size)) <= 0:
+            raise InvalidInput(f"{self.name}: every size must be a positive integer")
+        if self.hidden_size % self.n_heads or self.n_heads % self.n_kv_heads:
+            raise InvalidInput(
+                f"{self.name}: need hidden_size a multiple of n_heads ({self.hidden_size}, "
+                f"{self.n_heads}) and n_heads a multiple of n_kv_heads ({self.n_kv_heads})"
+            )
+        if self.head_dim % 2:
+            raise InvalidInput(f"{self.name}: rotary embeddings need an even head_dim")
+
+    @property
+    def gqa_group(self) -> int:
+        """Query heads per key/value head."""
+        return self.n_heads // self.n_kv_heads
 
     @property
     def head_dim(self) -> int:
@@ -68,6 +86,56 @@ CONFIGS: dict[str, LlamaConfig] = {
         LlamaConfig("tiny", 256, 4, 8, 2, 768, 4096, 10000.0, 1e-5, source="test shape"),
     )
 }  # fmt: skip
+
+
+def scaled(
+    cfg: LlamaConfig,
+    *,
+    layers: int | None = None,
+    hidden: int | None = None,
+    vocab: int | None = None,
+    head_dim: int | None = None,
+    name: str | None = None,
+) -> LlamaConfig:
+    """A smaller (or larger) copy of `cfg` that keeps the shape's proportions.
+
+    Kept: the head dimension (unless `head_dim` is given), the GQA group (query heads per
+    key/value head), the feed-forward ratio intermediate/hidden (rounded to the nearest
+    integer), rotary theta and scaling, norm epsilon, q/k/v biases and tied embeddings.
+    `hidden` must be a multiple of head_dim x group, so that every key/value head is whole.
+    """
+    hidden = hidden or cfg.hidden_size
+    head_dim = head_dim or cfg.head_dim
+    group = cfg.gqa_group
+    if hidden <= 0 or head_dim <= 0 or hidden % (head_dim * group):
+        raise InvalidInput(
+            f"scaled {cfg.name}: hidden {hidden} must be a positive multiple of head_dim "
+            f"{head_dim} x GQA group {group} = {head_dim * group} (or pass a smaller head_dim)"
+        )
+    heads = hidden // head_dim
+    layers = cfg.n_layers if layers is None else layers
+    vocab = cfg.vocab_size if vocab is None else vocab
+    return replace(
+        cfg,
+        name=name or f"{cfg.name}-scaled-{layers}x{hidden}",
+        hidden_size=hidden,
+        n_layers=layers,
+        n_heads=heads,
+        n_kv_heads=heads // group,
+        intermediate_size=round(cfg.intermediate_size * hidden / cfg.hidden_size),
+        vocab_size=vocab,
+        source=f"{cfg.name} scaled down ({cfg.source})" if cfg.source else cfg.name,
+    )
+
+
+def config(config_or_name: LlamaConfig | str) -> LlamaConfig:
+    """The config itself, or the named one; an unknown name is refused with the known ones."""
+    if isinstance(config_or_name, LlamaConfig):
+        return config_or_name
+    if config_or_name not in CONFIGS:
+        known = ", ".join(sorted(CONFIGS))
+        raise InvalidInput(f"unknown model {config_or_name!r} (known: {known})")
+    return CONFIGS[config_or_name]
 
 
 def param_count(cfg: LlamaConfig) -> int:
@@ -249,8 +317,10 @@ class LlamaModel(nn.Module):
         return self.lm_head(self.norm(x))
 
 
-def build(name: str, device, dtype, max_len: int = 4096, seed: int = 0) -> LlamaModel:
-    """A decoder with the named shapes and random weights, built on `device` in `dtype`."""
-    model = LlamaModel(CONFIGS[name], device, dtype, max_len=max_len)
+def build(
+    config_or_name: LlamaConfig | str, device, dtype, max_len: int = 4096, seed: int = 0
+) -> LlamaModel:
+    """A decoder with these (or the named) shapes and random weights, on `device` in `dtype`."""
+    model = LlamaModel(config(config_or_name), device, dtype, max_len=max_len)
     init_random(model, seed)
     return model.eval()

@@ -1,20 +1,56 @@
-"""ResNet-50 (He et al. 2015, arXiv:1512.03385, the v1.5 variant with stride on the 3x3 conv).
+"""Bottleneck ResNets (He et al. 2015, arXiv:1512.03385, the v1.5 variant with stride on the 3x3
+conv); ResNet-50 by default.
 
-Bottleneck blocks [3, 4, 6, 3] with widths 64-128-256-512 and expansion 4, batch norm, a
-1000-class head: 25,557,032 parameters. Random weights, built directly on the device.
+ResNet-50: bottleneck blocks [3, 4, 6, 3] with widths 64-128-256-512 and expansion 4, a 64-wide
+7x7 stem, batch norm, a 1000-class head: 25,557,032 parameters. Other depths, widths and class
+counts come from a ResNetConfig. Random weights, built directly on the device.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-STAGES = ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2))  # (width, blocks, first stride)
-EXPANSION = 4
-NUM_CLASSES = 1000
+from bench.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class ResNetConfig:
+    """The shapes of one bottleneck ResNet: blocks and width per stage, stem, head.
+
+    The first stage keeps the stem's resolution (after its max pool); each later stage halves
+    it in its first block. A block's output has width x expansion channels.
+    """
+
+    name: str = "resnet50"
+    depths: tuple[int, ...] = (3, 4, 6, 3)
+    widths: tuple[int, ...] = (64, 128, 256, 512)
+    stem_width: int = 64
+    expansion: int = 4
+    num_classes: int = 1000
+    source: str = "He et al. 2015, arXiv:1512.03385, Table 1 (50-layer)"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "depths", tuple(self.depths))  # hashable: conv_flops caches
+        object.__setattr__(self, "widths", tuple(self.widths))
+        sizes = (*self.depths, *self.widths, self.stem_width, self.expansion, self.num_classes)
+        if len(self.depths) != len(self.widths) or not self.depths:
+            raise InvalidInput(f"{self.name}: need one width per stage (depths and widths)")
+        if any(not isinstance(n, int) or n <= 0 for n in sizes):
+            raise InvalidInput(f"{self.name}: every depth, width and count must be positive")
+
+    @property
+    def out_channels(self) -> int:
+        """Channels into the pooling and the head."""
+        return self.widths[-1] * self.expansion
+
+
+RESNET50 = ResNetConfig()
+NUM_CLASSES = RESNET50.num_classes
 
 
 def _conv(cin: int, cout: int, k: int, stride: int, device, dtype) -> nn.Conv2d:
@@ -24,9 +60,8 @@ def _conv(cin: int, cout: int, k: int, stride: int, device, dtype) -> nn.Conv2d:
 class Bottleneck(nn.Module):
     """1x1 reduce, 3x3 (carrying the stride), 1x1 expand; projection shortcut when shapes change."""
 
-    def __init__(self, cin: int, width: int, stride: int, device, dtype) -> None:
+    def __init__(self, cin: int, width: int, cout: int, stride: int, device, dtype) -> None:
         super().__init__()
-        cout = width * EXPANSION
         self.conv1 = _conv(cin, width, 1, 1, device, dtype)
         self.bn1 = nn.BatchNorm2d(width, device=device, dtype=dtype)
         self.conv2 = _conv(width, width, 3, stride, device, dtype)
@@ -48,20 +83,23 @@ class Bottleneck(nn.Module):
         return F.relu(y + skip)
 
 
-class ResNet50(nn.Module):
-    """The ImageNet classifier: stem, four bottleneck stages, global pooling, linear head."""
+class ResNet(nn.Module):
+    """The image classifier: stem, bottleneck stages, global pooling, linear head."""
 
-    def __init__(self, device, dtype) -> None:
+    def __init__(self, cfg: ResNetConfig, device, dtype) -> None:
         super().__init__()
-        self.stem = _conv(3, 64, 7, 2, device, dtype)
-        self.stem_bn = nn.BatchNorm2d(64, device=device, dtype=dtype)
-        blocks, cin = [], 64
-        for width, n, stride in STAGES:
+        self.cfg = cfg
+        self.stem = _conv(3, cfg.stem_width, 7, 2, device, dtype)
+        self.stem_bn = nn.BatchNorm2d(cfg.stem_width, device=device, dtype=dtype)
+        blocks, cin = [], cfg.stem_width
+        for stage, (width, n) in enumerate(zip(cfg.widths, cfg.depths, strict=True)):
+            cout = width * cfg.expansion
             for i in range(n):
-                blocks.append(Bottleneck(cin, width, stride if i == 0 else 1, device, dtype))
-                cin = width * EXPANSION
+                stride = 2 if stage > 0 and i == 0 else 1
+                blocks.append(Bottleneck(cin, width, cout, stride, device, dtype))
+                cin = cout
         self.blocks = nn.Sequential(*blocks)
-        self.fc = nn.Linear(cin, NUM_CLASSES, device=device, dtype=dtype)
+        self.fc = nn.Linear(cin, cfg.num_classes, device=device, dtype=dtype)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         x = F.relu(self.stem_bn(self.stem(images)))
@@ -91,15 +129,16 @@ def init_random(model: nn.Module, seed: int = 0) -> None:
         block.bn3.weight.fill_(0.5)
 
 
-def build(device, dtype, seed: int = 0) -> ResNet50:
-    """ResNet-50 with random weights on `device` in `dtype`, in inference mode."""
-    model = ResNet50(device, dtype)
+def build(device, dtype, cfg: ResNetConfig = RESNET50, seed: int = 0) -> ResNet:
+    """A ResNet (ResNet-50 by default) with random weights on `device` in `dtype`, in
+    inference mode."""
+    model = ResNet(cfg, device, dtype)
     init_random(model, seed)
     return model.eval()
 
 
 @cache
-def conv_flops(image_size: int) -> int:
+def conv_flops(image_size: int, cfg: ResNetConfig = RESNET50) -> int:
     """FLOPs of the convolutions and the head for one image (2 per multiply-add), from shapes."""
     total = 0
 
@@ -107,7 +146,7 @@ def conv_flops(image_size: int) -> int:
         nonlocal total
         total += 2 * mod.weight[0].numel() * output.numel()  # (cin/groups*kh*kw) per output
 
-    meta = ResNet50("meta", torch.float32).eval()  # shapes only: nothing is allocated
+    meta = ResNet(cfg, "meta", torch.float32).eval()  # shapes only: nothing is allocated
     for m in meta.modules():
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             m.register_forward_hook(count)
