@@ -35,7 +35,8 @@ def test_devices_json_on_this_machine(run_cli):
     assert res.exit_code == 0, res.stderr
     doc = json.loads(res.stdout)  # exactly one JSON document
     cpu = [d for d in doc["devices"] if d["id"] == "cpu"]
-    assert len(cpu) == 1 and cpu[0]["kind"] == "cpu" and cpu[0]["name"]
+    assert len(cpu) == 1 and cpu[0]["kind"] == "cpu"
+    assert cpu[0]["name"] == cpu_name()  # this machine's /proc/cpuinfo, parsed by the test below
     zones, reason = probe()
     if zones:  # readable RAPL here: the report must agree with it
         assert cpu[0]["energy_source"] == "rapl"
@@ -103,7 +104,25 @@ def test_cpu_name_from_cpuinfo(tmp_path):
     info = tmp_path / "cpuinfo"
     info.write_text("processor\t: 0\nmodel name\t: Test CPU 9000 @ 3.0GHz\nflags\t: sse\n")
     assert cpu_name(info) == "Test CPU 9000 @ 3.0GHz"
-    assert cpu_name(tmp_path / "missing")  # falls back to something non-empty
+
+
+@pytest.mark.parametrize(
+    "processor, machine, want",
+    [
+        ("Intel64 Family 6 Model 143", "AMD64", "Intel64 Family 6 Model 143"),
+        ("", "aarch64", "aarch64"),  # Linux: platform.processor() is often empty
+        ("", "", "cpu"),
+    ],
+)
+def test_cpu_name_without_cpuinfo_falls_back_to_platform(
+    tmp_path, monkeypatch, processor, machine, want
+):
+    monkeypatch.setattr("platform.processor", lambda: processor)
+    monkeypatch.setattr("platform.machine", lambda: machine)
+    assert cpu_name(tmp_path / "missing") == want
+    nameless = tmp_path / "cpuinfo"
+    nameless.write_text("processor\t: 0\nflags\t: sse\n")  # no model name line
+    assert cpu_name(nameless) == want
 
 
 TWO_CPUS = (
