@@ -11,6 +11,7 @@ from bench.result.document import (
     validate,
     workload_entry,
 )
+from bench.result.entry import Entry
 from bench.result.environment import (
     ABSENT,
     collect_environment,
@@ -38,8 +39,13 @@ from bench.result.io import (
     sweep_temp_files,
     write_result,
 )
+from bench.result.model import Result
+from bench.result.status import Status
 
 __all__ = [
+    "Entry",
+    "Result",
+    "Status",
     "ABSENT",
     "CHANGES",
     "FORMAT",
