@@ -3,12 +3,52 @@
 from __future__ import annotations
 
 import json
+import statistics
 
 import pytest
 from conftest import assert_bad_input
 
 from bench import result as results
 from bench import runner
+from bench.telemetry.meter import EnergyMeter, EnergyReading, UnmeasuredMeter
+
+POWER_W = 40.0
+TICK_S = 0.125  # the fake clock's step: every time is a multiple, exact in binary
+
+
+class KnownPowerMeter(EnergyMeter):
+    """A stand-in for RAPL on a fake clock that moves TICK_S at every reading: each window
+    reads exactly POWER_W x its span, so every figure below is known before the run."""
+
+    source = "rapl"
+    note = "test meter: 40 W on a fake clock"
+
+    def __init__(self) -> None:
+        self._t = 1000.0
+        self._begin: float | None = None
+        self._clock = self._tick
+
+    def _tick(self) -> float:
+        self._t += TICK_S
+        return self._t
+
+    def begin_window(self) -> None:
+        self._begin = self.now()
+
+    def end_window(self) -> EnergyReading:
+        t0, t1 = self._begin, self.now()
+        return EnergyReading(t0, t1, POWER_W * (t1 - t0), self.source)
+
+
+def known_power_meter(device):  # module level: a spawned child imports it by name
+    return KnownPowerMeter()
+
+
+NO_SOURCE = "test: this device has no energy source"
+
+
+def no_energy_meter(device):
+    return UnmeasuredMeter(NO_SOURCE)
 
 
 def _files(folder):
@@ -57,10 +97,11 @@ def test_interrupted_run_leaves_no_result(run_cli, tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def quick_result(tmp_path_factory):
-    """One real quick run of two fast workloads on the CPU, shared by the tests below."""
+    """One quick run of two fast workloads on the CPU, each in its child process, metered by
+    KnownPowerMeter; shared by the tests below."""
     out = tmp_path_factory.mktemp("run")
     plan = runner.plan_run("cpu", "sha256d,gemm", quick=True, out_dir=out)
-    doc, json_path, html_path = runner.execute(plan)
+    doc, json_path, html_path = runner.execute(plan, meter_factory=known_power_meter)
     return doc, json_path, html_path
 
 
@@ -73,10 +114,21 @@ def test_quick_run_writes_valid_result_and_report(quick_result):
         assert entry["verified"] is True
         assert entry["summary"]["units_per_s"]["median"] > 0
         assert len(entry["windows"]) >= 3
-        # No RAPL on a CI machine: energy is unmeasured with a reason, never 0.
-        if entry["energy_source"] == "unmeasured":
-            assert entry["energy_note"]
-            assert "unmeasured" in entry["summary"]["j_per_unit"]
+        assert (entry["energy_source"], entry["energy_note"]) == ("rapl", KnownPowerMeter.note)
+        for w in entry["windows"]:
+            span_s = w["t_end_s"] - w["t_begin_s"]  # multiples of 1/8 s: exact
+            assert span_s > 0 and span_s % TICK_S == 0
+            assert w["energy_j"] == POWER_W * span_s
+            assert w["power_avg_w"] == POWER_W
+            assert w["above_idle_energy_j"] == 0.0  # idle read the same 40 W
+        assert entry["idle"]["power_w"] == POWER_W
+        assert entry["summary"]["power_w"]["median"] == POWER_W
+        j_per_unit = [
+            POWER_W * (w["t_end_s"] - w["t_begin_s"]) / w["units"] for w in entry["windows"]
+        ]
+        assert entry["summary"]["j_per_unit"]["median"] == pytest.approx(
+            statistics.median(j_per_unit), rel=1e-12, abs=0
+        )
     assert on_disk["scenario"]["name"] == "late-2025"
     assert on_disk["environment"]["git"]["commit"]
     assert "<svg" in html_path.read_text()
@@ -94,6 +146,19 @@ def test_report_and_compare_work_on_saved_results(run_cli, quick_result, tmp_pat
     res = run_cli("compare", json_path, json_path, "--json")
     assert res.exit_code == 0, res.stderr
     assert len(json.loads(res.stdout)["rows"]) == 4
+
+
+def test_a_device_without_energy_source_is_unmeasured_with_its_reason(tmp_path):
+    plan = runner.plan_run(
+        "cpu", "gemm", quick=True, out_dir=tmp_path, isolate=False, write_report=False
+    )
+    doc, _, _ = runner.execute(plan, meter_factory=no_energy_meter)
+    (entry,) = doc["workloads"]
+    assert (entry["energy_source"], entry["energy_note"]) == ("unmeasured", NO_SOURCE)
+    assert entry["summary"]["units_per_s"]["median"] > 0  # what was measured is kept
+    assert [w["energy_j"] for w in entry["windows"]] == [None] * len(entry["windows"])
+    assert [w["unmeasured"] for w in entry["windows"]] == [NO_SOURCE] * len(entry["windows"])
+    assert "unmeasured" in entry["summary"]["j_per_unit"]  # never 0
 
 
 def test_report_of_missing_file(run_cli, tmp_path):
