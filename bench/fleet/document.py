@@ -9,6 +9,9 @@ Arithmetic, stated once:
 - a total with any counted figure missing is unmeasured, naming the rank and the reason;
 - spread per card model: the median, min and max over cards of each card's median, and the
   outlier: the card farthest from the median, with (value - median) / median.
+
+Each rank's figures are read through its typed result (bench.result: `Entry.median`,
+`Entry.stat`, `Economics.value`), the project's one reader of summaries.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from bench.fleet.rank import Rank
+from bench.result.check import thaw
+from bench.result.entry import Entry
+from bench.result.model import Result
+from bench.stats import Unmeasured
 
 FLEET_FORMAT = "joulebench-fleet"
 FLEET_VERSION = 1
@@ -26,50 +33,43 @@ COUNTED_BY_ENERGY = frozenset({"power_w", "energy_j"})
 SPREAD_FIGURES = ("j_per_unit", "units_per_s")
 
 
-def _median(entry: dict, key: str) -> float | None:
-    stat = entry.get("summary", {}).get(key)
-    value = stat.get("median") if isinstance(stat, dict) else None
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _energy_j(entry: dict) -> float | None:
-    joules = [w.get("energy_j") for w in entry.get("windows", [])]
-    if not joules or not all(isinstance(j, (int, float)) for j in joules):
+def _energy_j(entry: Entry) -> float | None:
+    """The entry's energy over its windows; None when any window's energy is unmeasured."""
+    joules = [w.energy_j for w in entry.measurement.windows]
+    if not joules or any(j is None for j in joules):
         return None
-    return float(sum(joules))
+    return float(sum(joules))  # type: ignore[arg-type]
 
 
-def _econ(entry: dict, key: str) -> float | None:
-    value = (entry.get("economics") or {}).get(key)
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+def _reason(entry: Entry) -> str:
+    """Why a figure of the entry is missing: the power statistic's reason, the price's, the
+    energy note."""
+    power = entry.stat("power_w")
+    if isinstance(power, Unmeasured):
+        return str(power.reason)
+    if entry.economics.unmeasured is not None:
+        return entry.economics.unmeasured
+    return entry.measurement.energy_note or "no figure in the result"
 
 
-def _reason(entry: dict) -> str:
-    for source in (entry.get("summary", {}).get("power_w"), entry.get("economics")):
-        if isinstance(source, dict) and source.get("unmeasured"):
-            return str(source["unmeasured"])
-    return str(entry.get("energy_note") or "no figure in the result")
-
-
-def card_row(file: str, rank: Rank, entry: dict) -> dict:
+def card_row(file: str, rank: Rank, entry: Entry) -> dict:
     """One measured entry of one rank: where it ran and its figures (None when absent)."""
-    device = entry.get("device", {})
     return {
-        "workload": entry.get("workload", {}).get("name", "?"),
-        "unit": entry.get("unit", "unit"),
+        "workload": entry.name,
+        "unit": entry.unit,
         "rank": rank.rank,
         "local_rank": rank.local_rank,
         "node": rank.node,
         "file": file,
-        "device": device.get("id", "?"),
-        "card": device.get("name") or device.get("id", "?"),
-        "energy_scope": "node" if device.get("kind") == "cpu" else "device",
-        "units_per_s": _median(entry, "units_per_s"),
-        "power_w": _median(entry, "power_w"),
-        "j_per_unit": _median(entry, "j_per_unit"),
+        "device": entry.device.id,
+        "card": entry.device.name or entry.device.id,
+        "energy_scope": "node" if entry.device.kind == "cpu" else "device",
+        "units_per_s": entry.median("units_per_s"),
+        "power_w": entry.median("power_w"),
+        "j_per_unit": entry.median("j_per_unit"),
         "energy_j": _energy_j(entry),
-        "usd_per_day": _econ(entry, "usd_per_day"),
-        "net_usd_per_day": _econ(entry, "net_usd_per_day"),
+        "usd_per_day": entry.economics.value("usd_per_day"),
+        "net_usd_per_day": entry.economics.value("net_usd_per_day"),
         "missing_reason": _reason(entry),
     }
 
@@ -155,11 +155,11 @@ def _card_spread(rows: list[dict]) -> dict:
 
 
 def build_fleet(
-    ranks: list[tuple[str, Rank, dict]], notices: list[str], missing: list[int]
+    ranks: list[tuple[str, Rank, Result]], notices: list[str], missing: list[int]
 ) -> dict:
-    """The fleet document of checked rank results: (file name, Rank, result document)."""
+    """The fleet document of checked rank results: (file name, Rank, typed Result)."""
     readers, reader_notices = node_energy_readers(r for _, r, _ in ranks)
-    rows = [card_row(f, rank, e) for f, rank, doc in ranks for e in doc.get("workloads", [])]
+    rows = [card_row(f, rank, e) for f, rank, res in ranks for e in res.workloads]
     nodes = {}
     for node in dict.fromkeys(rank.node for _, rank, _ in ranks):
         mine = [r for r in rows if r["node"] == node]
@@ -174,25 +174,24 @@ def build_fleet(
         "fleet_version": FLEET_VERSION,
         "job_id": first[1].job_id,
         "world_size": first[1].world_size,
-        "schema_version": first[2]["schema_version"],
-        "scenario": first[2].get("scenario", {}),
+        "schema_version": first[2].schema_version,
+        "scenario": thaw(first[2].scenario),
         "missing_ranks": missing,
-        "ranks": [_rank_item(f, rank, doc) for f, rank, doc in ranks],
+        "ranks": [_rank_item(f, rank, res) for f, rank, res in ranks],
         "nodes": nodes,
         "gpus": rows,
         "totals": totals(rows, readers),
         "spread": spread(rows),
         "notices": notices + reader_notices,
-        "results": [doc for _, _, doc in ranks],
+        "results": [res.to_dict() for _, _, res in ranks],
     }
 
 
-def _rank_item(file: str, rank: Rank, doc: dict) -> dict:
-    env = doc.get("environment", {})
+def _rank_item(file: str, rank: Rank, res: Result) -> dict:
     return {
         **rank.to_dict(),
         "file": file,
-        "hostname": env.get("hostname"),
-        "devices": sorted({e.get("device", {}).get("id", "?") for e in doc.get("workloads", [])}),
-        "warnings": list(doc.get("warnings", [])),
+        "hostname": res.environment.get("hostname"),
+        "devices": sorted(set(res.devices)),
+        "warnings": list(res.warnings),
     }

@@ -18,6 +18,8 @@ from bench import result as results
 from bench.errors import InvalidInput
 from bench.fleet.document import FLEET_FORMAT, build_fleet
 from bench.fleet.rank import Rank
+from bench.result.check import thaw
+from bench.result.model import Result
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +36,11 @@ class Allow:
 
 @dataclass(frozen=True)
 class RankResult:
-    """One rank's result document, where it came from and its parsed rank record."""
+    """One rank's typed result, where it came from and its parsed rank record."""
 
     path: Path
     rank: Rank
-    doc: dict
+    result: Result
 
 
 def _read_raw_format(path: Path) -> str | None:
@@ -60,13 +62,13 @@ def read_ranks(folder: str | Path) -> list[RankResult]:
         if _read_raw_format(path) == FLEET_FORMAT:
             log.info("merge: skipping fleet document %s", path)
             continue
-        doc = results.read_result(path)  # ResultError (one line) for a truncated file
-        if "rank" not in doc:
+        res = results.load_result(path)  # ResultError (one line) for a truncated file
+        if "rank" not in res.extra:
             raise InvalidInput(
                 f"merge: {path.name} has no rank record (not written by `joulebench run` "
                 "under srun, torchrun, a Kubernetes Indexed Job or --device all)"
             )
-        found.append(RankResult(path, Rank.from_dict(doc["rank"], path.name), doc))
+        found.append(RankResult(path, Rank.from_dict(res.extra["rank"], path.name), res))
     if not found:
         raise InvalidInput(f"merge: no rank results (*.json) in {where}")
     return sorted(found, key=lambda r: (r.rank.job_id, r.rank.rank))
@@ -94,11 +96,9 @@ def check_ranks(ranks: list[RankResult], allow: Allow = Allow()) -> list[str]:
         allow.mixed_jobs,
         "--allow-mixed-jobs",
     )
-    scen = {n: json.dumps(r.doc.get("scenario"), sort_keys=True) for n, r in names.items()}
+    scen = {n: json.dumps(thaw(r.result.scenario), sort_keys=True) for n, r in names.items()}
     notices += _one(scen, "scenario", allow.mixed_scenarios, "--allow-mixed-scenarios")
-    versions = {
-        n: str(r.doc.get("upgraded_from", r.doc["schema_version"])) for n, r in names.items()
-    }
+    versions = {n: str(r.result.upgraded_from or r.result.schema_version) for n, r in names.items()}
     notices += _one(versions, "schema version", allow.mixed_schemas, "--allow-mixed-schemas")
     if allow.mixed_jobs:
         return notices  # ranks of different jobs are not one world: no rank arithmetic
@@ -140,7 +140,7 @@ def merge_folder(folder: str | Path, allow: Allow = Allow()) -> dict:
     ranks = read_ranks(folder)
     notices = check_ranks(ranks, allow)
     return build_fleet(
-        [(r.path.name, r.rank, r.doc) for r in ranks],
+        [(r.path.name, r.rank, r.result) for r in ranks],
         notices,
         missing=_missing(ranks) if not allow.mixed_jobs else [],
     )
