@@ -72,6 +72,19 @@ HALL_HEADER = [
 ]
 
 
+def _aligned(rows: list[list[str]]) -> list[str]:
+    """Rows as indented columns: the first column left-aligned, the figures right-aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        "  "
+        + "  ".join(
+            c.ljust(w) if i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    ]
+
+
 def assumption_lines(doc: dict) -> list[str]:
     """Each assumption as one line: where, what, value and its source."""
     out = []
@@ -99,7 +112,7 @@ def render_site_text(doc: dict) -> str:
         f"difficulty {mk['difficulty_effective']:.5g}, BTC {mk['btc_price_usd']:,.0f} USD"
     )
     lines.append("halls:")
-    lines += ["  " + " | ".join(r) for r in hall_rows(doc)]
+    lines += _aligned([HALL_HEADER, *hall_rows(doc)])
     lines.append("payback: " + _payback_text(doc["payback"]))
     if "sweep" in doc:
         sw = doc["sweep"]
