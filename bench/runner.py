@@ -55,6 +55,7 @@ class RunPlan:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # workload parameters
     measure: dict[str, Any] = field(default_factory=dict)  # MeasureConfig overrides
     isolate: bool = True  # one child process per workload
+    scenario_overrides: dict[str, Any] = field(default_factory=dict)  # given on the command line
 
     def jobs(self) -> list[Job]:
         """Every (workload, device) pair of the run, device by device, in order."""
@@ -173,6 +174,12 @@ def plan_run(
     plan.overrides = parse_settings(settings)
     plan.measure = {k: v for k, v in (measure or {}).items() if v is not None}
     plan.isolate = isolate
+    plan.scenario_overrides = {k: v for k, v in (scenario_overrides or {}).items() if v is not None}
+    return check_plan(plan)
+
+
+def check_plan(plan: RunPlan) -> RunPlan:
+    """Check a plan built elsewhere (a rank's plan file) as plan_run checks its own."""
     _check_plan(plan)
     check_out_dir(plan.out_dir)
     return plan

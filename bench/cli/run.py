@@ -49,19 +49,27 @@ def devices_cmd(as_json: bool) -> None:
     is_flag=True,
     help="Measure every workload in this process (no child process per workload).",
 )
+@click.option("--plan-file", hidden=True, help="A local launch's plan (bench.fleet.planfile).")
 def run_cmd(
-    device, quick, workloads, scenario, out_dir, no_report, quiet, settings, in_process, **measure
-):
+    device, quick, workloads, scenario, out_dir, no_report, quiet, settings, in_process, plan_file,
+    **measure,
+):  # fmt: skip
     """Measure mining and inference on a device, price them, write result and report."""
     from bench import runner
     from bench.console import RunProgress
     from bench.report import render_table
 
     overrides = pop_overrides(measure)
-    plan = runner.plan_run(
-        device, workloads, quick, scenario, out_dir, not no_report, settings, measure, overrides,
-        isolate=not in_process,
-    )  # fmt: skip
+    if plan_file is not None:  # a rank of --device all: the whole plan is in the file
+        from bench.fleet.planfile import load_plan
+
+        _only_plan_file(click.get_current_context())
+        plan = load_plan(plan_file)
+    else:
+        plan = runner.plan_run(
+            device, workloads, quick, scenario, out_dir, not no_report, settings, measure,
+            overrides, isolate=not in_process,
+        )  # fmt: skip
     progress = RunProgress(enabled=not quiet)
     try:
         doc, json_path, html_path = runner.execute(plan, progress)
@@ -79,6 +87,18 @@ def run_cmd(
             err=True,
         )
     sys.exit(1 if failed else 0)
+
+
+def _only_plan_file(ctx: click.Context) -> None:
+    """Refuse plan options beside --plan-file: the file is the plan (--quiet is display)."""
+    from bench.errors import InvalidInput
+
+    for name in ctx.params:
+        if name in ("plan_file", "quiet"):
+            continue
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
+            flag = "--" + name.replace("_", "-")
+            raise InvalidInput(f"--plan-file holds the whole plan; {flag} cannot be added to it")
 
 
 COMMANDS = [run_cmd, devices_cmd]

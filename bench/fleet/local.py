@@ -1,10 +1,13 @@
 """`--device all` on one machine: the rank contract launched locally, one rank per device.
 
-Each device gets one child `joulebench run --device ID` whose environment carries the
-contract's own variables (JOULEBENCH_RANK, JOULEBENCH_LOCAL_RANK, JOULEBENCH_WORLD_SIZE,
-JOULEBENCH_JOB_ID, JOULEBENCH_NODE), just as srun starts its tasks: the children write their
-rank results into one job folder, `merge` joins them there (fleet.json), and the parent writes
-one result holding every rank's entries, priced under its own scenario (overrides included).
+The parent writes its checked plan as data to `plan.json` in a job folder
+(bench.fleet.planfile: devices by rank, workloads, parameters, measurement settings, scenario
+and its overrides); each device gets one child `joulebench run --plan-file plan.json` whose
+environment carries the contract's own variables (JOULEBENCH_RANK, JOULEBENCH_LOCAL_RANK,
+JOULEBENCH_WORLD_SIZE, JOULEBENCH_JOB_ID, JOULEBENCH_NODE), just as srun starts its tasks. A
+child takes its rank's device, checks the plan again and writes its rank result into the job
+folder; `merge` joins them there (fleet.json), and the parent writes one result holding every
+rank's entries, priced (by the ranks) under the plan's scenario with its overrides.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 from bench.errors import JoulebenchError
 from bench.fleet.merge import Allow, merge_folder
+from bench.fleet.planfile import write_plan
 from bench.fleet.view import as_result, write_fleet
 
 log = logging.getLogger(__name__)
@@ -46,25 +50,18 @@ def rank_env(rank: int, world: int, job: str, base: dict[str, str] | None = None
     }
 
 
-def rank_command(plan: Any, device_id: str, folder: Path) -> list[str]:
-    """The child `joulebench run` of one rank: the plan's options, its device, the folder."""
-    cmd = [sys.executable, "-m", "bench", "run", "--device", device_id, "--out", str(folder)]
-    cmd += ["--workloads", ",".join(plan.workloads), "--scenario", plan.scenario_spec]
-    cmd += ["--no-report", "--quiet"] + (["--quick"] if plan.quick else [])
-    for name, params in plan.overrides.items():
-        cmd += [a for k, v in params.items() for a in ("--set", f"{name}.{k}={v}")]
-    for key, value in plan.measure.items():
-        cmd += [f"--{key.replace('_', '-')}", str(value)]
-    return cmd
+def rank_command(plan_file: Path) -> list[str]:
+    """The child `joulebench run` of every rank: the plan travels as data, in the file."""
+    return [sys.executable, "-m", "bench", "run", "--plan-file", str(plan_file), "--quiet"]
 
 
 def launch(plan: Any, folder: Path, job: str) -> list[tuple[str, int]]:
     """Start one rank per device, side by side; wait for all; (device id, exit status) each."""
     world = len(plan.devices)
+    cmd = rank_command(write_plan(plan, folder))
     procs: list[tuple[str, subprocess.Popen]] = []
     try:
         for rank, device in enumerate(plan.devices):
-            cmd = rank_command(plan, device.id, folder)
             env = rank_env(rank, world, job)
             procs.append((device.id, subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL)))
         return [(dev, proc.wait()) for dev, proc in procs]
@@ -95,12 +92,11 @@ def run_ranks(plan: Any) -> tuple[dict, Path, list[str]]:
     return fleet, folder, warnings
 
 
-def fleet_result(fleet: dict, scenario: Any, warnings: list[str]) -> dict:
-    """One result of every rank's entries, priced under the parent's scenario."""
-    from bench.econ.pricing import reprice
+def fleet_result(fleet: dict, warnings: list[str]) -> dict:
+    """One result of every rank's entries (each priced by its rank under the plan's scenario)."""
     from bench.result.model import Result
 
-    doc = reprice(Result.from_dict(as_result(fleet), "fleet"), scenario).to_dict()
+    doc = Result.from_dict(as_result(fleet), "fleet").to_dict()
     doc["warnings"] = list(doc.get("warnings", [])) + warnings
     for text in warnings:  # a rank that died: all its workloads are failures of the run
         device, _, reason = text.partition(": ")
@@ -115,7 +111,7 @@ def execute(plan: Any) -> tuple[dict, Path, Path | None]:
     from bench import result as results
 
     fleet, _, warnings = run_ranks(plan)
-    doc = fleet_result(fleet, plan.scenario, warnings)
+    doc = fleet_result(fleet, warnings)
     json_path = results.write_result(doc, plan.out_dir)
     html_path = None
     if plan.write_report:

@@ -1,10 +1,11 @@
 """`joulebench merge`: read the ranks' result files of one job and check they belong together.
 
-Every `*.json` file of the folder (hidden temporary files aside, fleet documents skipped) must
-be a joulebench result with a rank record. The ranks must share one job id, one world size,
-one scenario and one schema version (each mix refused unless allowed), no rank may appear
-twice, and every rank of 0..world size - 1 must be present (missing ones are named, and
-refused unless allowed). Any problem is one-line InvalidInput/ResultError: nothing is written.
+Every `*.json` file of the folder (hidden temporary files aside; fleet documents and a local
+launch's plan skipped) must be a joulebench result with a rank record. The ranks must share
+one job id, one world size, one scenario and one schema version (each mix refused unless
+allowed), no rank may appear twice, and every rank of 0..world size - 1 must be present
+(missing ones are named, and refused unless allowed). Any problem is one-line
+InvalidInput/ResultError: nothing is written.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from bench import result as results
 from bench.errors import InvalidInput
 from bench.fleet.document import FLEET_FORMAT, build_fleet
+from bench.fleet.planfile import PLAN_FORMAT
 from bench.fleet.rank import Rank
 from bench.result.check import thaw
 from bench.result.model import Result
@@ -59,8 +61,9 @@ def read_ranks(folder: str | Path) -> list[RankResult]:
     paths = sorted(p for p in where.glob("*.json") if not p.name.startswith("."))
     found = []
     for path in paths:
-        if _read_raw_format(path) == FLEET_FORMAT:
-            log.info("merge: skipping fleet document %s", path)
+        kind = _read_raw_format(path)
+        if kind in (FLEET_FORMAT, PLAN_FORMAT):
+            log.info("merge: skipping %s document %s", kind, path)
             continue
         res = results.load_result(path)  # ResultError (one line) for a truncated file
         if "rank" not in res.extra:
