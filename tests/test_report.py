@@ -783,3 +783,52 @@ def test_a_fleet_report_totals_node_energy_once(run_cli, tmp_path):
     assert "80 MH/s" in line and " 290 " in line
     assert f"{290 / 8.0e7:.3g} J/hash" in line
     assert "sha256d @ cpu [b rank 3]" in res.stdout  # each rank's row says which it is
+
+
+def _dots(svg: str, key: str) -> list[tuple[float, float]]:
+    """The (x, y) of each dot drawn in a card strip's dot group (one <use> per marker)."""
+    group = re.search(rf'id="[^"]*card-dots-{key}">(.*?)</g>', svg, flags=re.S)
+    assert group is not None, f"no {key} dots"
+    marks = re.findall(r'<use [^>]*x="([-\d.]+)" y="([-\d.]+)"', group.group(1))
+    return [(float(x), float(y)) for x, y in marks]
+
+
+def test_a_merged_fleet_shows_each_cards_figures_as_a_strip_per_workload(run_cli, tmp_path):
+    from tests.test_fleet_merge import LAYOUT, write_ranks
+
+    # 4 ranks, 2 nodes: llm-decode on 4 H200s (energy measured); sha256d on the CPUs with the
+    # node energy read by rank 0 only (ranks 1-3 unmeasured): throughput only, and why
+    layout = [(*row[:7], row[7] if row[0] == 0 else None) for row in LAYOUT]
+    write_ranks(tmp_path / "ranks", layout)
+    fleet, page_path = tmp_path / "fleet.json", tmp_path / "fleet.html"
+    assert run_cli("merge", tmp_path / "ranks", "--out", fleet).exit_code == 0
+    res = run_cli("report", fleet, "--html", page_path)
+    assert res.exit_code == 0, res.stderr
+    page = html.unescape(page_path.read_text())
+    svgs = _svgs(page)
+    decode = svgs["Cards: llm-decode on NVIDIA H200"]
+    # by hand: J/token = W / (token/s) of each rank; throughput as laid out
+    joules = [600.0 / 2400.0, 620.0 / 2300.0, 590.0 / 2500.0, 640.0 / 1800.0]
+    rates = [2400.0, 2300.0, 2500.0, 1800.0]
+    for key, values in (("j_per_unit", joules), ("units_per_s", rates)):
+        xs = [x for x, _ in _dots(decode, key)]
+        assert len(xs) == 4  # one dot per card
+        # the dots sit where the values are: x is linear in the value on each strip
+        for i in (2, 3):
+            ratio = (values[i] - values[0]) / (values[1] - values[0])
+            assert (xs[i] - xs[0]) / (xs[1] - xs[0]) == pytest.approx(ratio, rel=1e-4, abs=0)
+    texts = _texts(decode)
+    mid_j, mid_rate = statistics.median(joules), statistics.median(rates)
+    assert mid_rate == (2300.0 + 2400.0) / 2  # 2.35 ktok/s
+    assert f"median {mid_j:.3g} J/tok" in texts and "median 2.35 ktok/s" in texts
+    rel_j = 100.0 * (joules[3] / mid_j - 1.0)  # rank 3 on node b: the farthest from the median
+    assert f"cuda:1 [b rank 3]: {joules[3]:.3g} J/tok, {rel_j:+.1f}% from the median" in texts
+    rel_rate = 100.0 * (1800.0 / mid_rate - 1.0)  # -23.4 %
+    assert f"cuda:1 [b rank 3]: 1.8 ktok/s, {rel_rate:+.1f}% from the median" in texts
+    mining = svgs["Cards: sha256d on Test CPU"]
+    assert len(_dots(mining, "units_per_s")) == 4 and "card-dots-j_per_unit" not in mining
+    note = (
+        "sha256d on Test CPU: energy per unit unmeasured on 3 of 4 cards (cpu [a rank 1], "
+        f"cpu [b rank 2], cpu [b rank 3]: {RAPL_REASON}); throughput only."
+    )
+    assert note in page

@@ -4,7 +4,8 @@
 which meter it may read and its result's name; `bench.fleet.merge` and `bench.fleet.document`
 join the ranks' results into one fleet document; `bench.fleet.view` lets the report and compare
 layers read a fleet document as one result; `bench.fleet.local` launches the ranks of
-`--device all` on this machine; `bench.fleet.slurm` writes an sbatch script.
+`--device all` on this machine, handing each rank the plan as data (`bench.fleet.planfile`);
+`bench.fleet.slurm` writes an sbatch script.
 """
 
 from bench.fleet import local

@@ -110,16 +110,24 @@ def _plots_section(result: Result) -> str:
         traces = [(None, "No power trace to plot: no workload's power was measured.", "")]
     first = len(series) + 1
     parts.append(_figures(plots, made + traces, "Energy and revenue", first, ""))
+    cards = [
+        (*spread.card_strips(group), CARD_CAPTION.format(label=group.label))
+        for group in spread.card_groups(result)
+    ]
     devices = [(*spread.device_spread(result, key), DEVICE_CAPTION) for key in spread.DEVICE_KEYS]
-    if any(svg for svg, _, _ in devices):
+    if cards:  # a workload ran on two or more cards of one model
         first += len(made + traces)
-        parts.append(_figures(plots, devices, "Devices", first, DEVICE_TEXT))
+        parts.append(_figures(plots, cards + devices, "Devices", first, DEVICE_TEXT))
     return "\n".join(parts)
 
 
 DEVICE_TEXT = (
     "Several devices ran the same workload (a multi-GPU run, or a fleet merged from ranks): "
     "how alike are cards of one model? Each dot is one device's median over its windows."
+)
+CARD_CAPTION = (
+    "{label}: each card's median energy per unit and throughput (one dot per card; dashed "
+    "line: the median over the cards; the card farthest from it is named, with its distance)."
 )
 DEVICE_CAPTION = "Each device's median relative to the median of its workload and card model."
 

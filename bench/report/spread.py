@@ -3,6 +3,11 @@
 Two uses: the measured windows of each workload (how steady one run was), and the devices of
 each workload and card model in one result or fleet (how alike the cards are). Up to MAX_DOTS
 values a row shows one dot each; past that a box (q1-q3, whiskers at min and max).
+
+For the devices there is also one strip plot per workload and card model in the figures' own
+units (`card_strips`): each card's median J/unit and throughput, one dot per card, the median
+marked and the card farthest from it named; where energy is unmeasured, throughput only and
+the reason in a note.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from bench.report import cells
-from bench.report.plots import _MEASURED, _STYLE, RateSeries, to_svg
+from bench.report.plots import _MEASURED, _STYLE, RateSeries, axis_scale, rate_unit, to_svg
+from bench.result.entry import Entry
 from bench.result.model import Result
 
 MAX_DOTS = 200  # values per row drawn as dots; more become a box
@@ -32,11 +38,17 @@ class SpreadRow:
     names: tuple[str, ...] = ()  # one per value: the farthest from the median is named
 
 
-def _draw_row(ax: Any, row: int, dev: list[float]) -> None:
+def _jitter(row: float, count: int) -> list[float]:
+    """Each dot's height in its row: five lanes, so close values stay apart."""
+    if count > MAX_DOTS:  # a box, drawn on the row itself
+        return [row] * count
+    return [row + 0.08 * ((i % 5) - 2) for i in range(count)]
+
+
+def _draw_row(ax: Any, row: int, dev: list[float], gid: str | None = None) -> None:
     """One dot per value; beyond MAX_DOTS values a box (q1-q3) with whiskers at min and max."""
     if len(dev) <= MAX_DOTS:
-        jitter = [row + 0.08 * ((i % 5) - 2) for i in range(len(dev))]
-        ax.plot(dev, jitter, "o", color=_MEASURED, markersize=4, alpha=0.8)
+        ax.plot(dev, _jitter(row, len(dev)), "o", color=_MEASURED, markersize=4, alpha=0.8, gid=gid)
         return
     ax.boxplot(
         [dev],
@@ -138,3 +150,107 @@ def device_spread(result: Result, key: str) -> tuple[str | None, str | None]:
     title = f"Spread across devices: {what}"
     xlabel = f"each device's median {what} relative to its card model's median (%)"
     return relative_spread(drawn, title, xlabel, "device"), None
+
+
+CARD_KEYS = (("j_per_unit", "energy per unit"), ("units_per_s", "throughput"))
+
+
+@dataclass(frozen=True)
+class CardGroup:
+    """The entries of one workload on two or more devices of one card model."""
+
+    workload: str
+    card: str
+    unit: str
+    entries: tuple[Entry, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.workload} on {self.card}"
+
+
+def card_groups(result: Result) -> list[CardGroup]:
+    """Per workload and card model (device name), the entries of two or more devices."""
+    groups: dict[tuple[str, str], list[Entry]] = {}
+    for entry in result.workloads:
+        card = entry.device.name or entry.device.kind
+        groups.setdefault((entry.name, card), []).append(entry)
+    return [
+        CardGroup(name, card, found[0].unit, tuple(found))
+        for (name, card), found in groups.items()
+        if len(found) >= 2
+    ]
+
+
+def _figure_text(key: str, value: float, unit: str) -> str:
+    if key == "units_per_s":
+        return cells.rate_text(value, unit)
+    return f"{cells.si(value)}J/{cells.unit_short(unit)}"
+
+
+def _card_panel(ax: Any, key: str, what: str, unit: str, pairs: list[tuple[float, str]]) -> None:
+    """One strip: a dot per card at its value, the median dashed, the farthest card named."""
+    values = [v for v, _ in pairs]
+    mid = statistics.median(values)
+    scale, prefix = axis_scale(mid) if key == "units_per_s" else (1.0, "")
+    _draw_row(ax, 0, [v / scale for v in values], gid=f"card-dots-{key}")
+    ax.axvline(mid / scale, color="black", linestyle="--", linewidth=1)
+    ax.annotate(f"median {_figure_text(key, mid, unit)}", (mid / scale, -0.5), xytext=(3, -9),
+                textcoords="offset points", fontsize=7)  # fmt: skip
+    far = max(range(len(values)), key=lambda k: abs(values[k] - mid))
+    rel = f", {100.0 * (values[far] / mid - 1.0):+.1f}% from the median" if mid > 0 else ""
+    ax.annotate(
+        f"{pairs[far][1]}: {_figure_text(key, values[far], unit)}{rel}",
+        (values[far] / scale, _jitter(0, len(values))[far]),
+        xytext=(0, -12),
+        textcoords="offset points",
+        ha="right" if values[far] > mid else "left",
+        fontsize=7,
+    )
+    ax.set_ylim(0.5, -0.5)
+    ax.set_yticks([])
+    short = cells.unit_short(unit)
+    axis_unit = rate_unit(unit, prefix) if key == "units_per_s" else f"J/{short}"
+    ax.set_xlabel(f"{what} of each card ({axis_unit})")
+    ax.grid(axis="x", alpha=0.3)
+
+
+def _missing_note(group: CardGroup, key: str, drawn: int) -> str | None:
+    """Why some cards have no dot for `key` (energy: the entries' own reasons)."""
+    missing = [e for e in group.entries if e.median(key) is None]
+    if not missing:
+        return None
+    what = dict(CARD_KEYS)[key]
+    if key == "j_per_unit":
+        why = "; ".join(dict.fromkeys(cells.energy_reason(e) for e in missing))
+    else:
+        why = "no throughput in the result"
+    which = ", ".join(cells.device_label(e) for e in missing)
+    shown = "throughput only" if drawn < 2 else f"the other {drawn} cards plotted"
+    return (
+        f"{group.label}: {what} unmeasured on {len(missing)} of {len(group.entries)} cards "
+        f"({which}: {why}); {shown}."
+    )
+
+
+def card_strips(group: CardGroup) -> tuple[str | None, str | None]:
+    """The cards of one workload and card model: J/unit and throughput, one dot per card."""
+    panels, notes = [], []
+    for key, what in CARD_KEYS:
+        pairs = [(e.median(key), cells.device_label(e)) for e in group.entries]
+        drawn = [(v, label) for v, label in pairs if v is not None]
+        notes.append(_missing_note(group, key, len(drawn)))
+        if len(drawn) >= 2:
+            panels.append((key, what, drawn))
+    note = " ".join(n for n in notes if n) or None
+    if not panels:
+        return None, note
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(8, 0.8 + 1.4 * len(panels)))
+        axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
+        for ax, (key, what, drawn) in zip(axes, panels, strict=True):
+            _card_panel(ax, key, what, group.unit, drawn)  # type: ignore[arg-type]
+        n = len(group.entries)
+        fig.suptitle(f"{group.label}: {n} cards (one dot per card, dashed: the median)")
+        fig.tight_layout()
+    return to_svg(fig, f"Cards: {group.label}"), note
