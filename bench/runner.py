@@ -210,10 +210,8 @@ def make_entry(
 
 
 def _price(entry: dict, scenario: Any) -> tuple[dict, list[dict]]:
-    try:
-        from bench.econ.pricing import price_entry
-    except ImportError:  # before pricing moved from the report layer to econ
-        from bench.report.pricing import price_entry
+    from bench.econ.pricing import price_entry
+
     return price_entry(entry, scenario)
 
 
