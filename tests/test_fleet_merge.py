@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from pathlib import Path
 
@@ -174,3 +175,18 @@ def test_ranks_that_disagree_on_the_world_size_are_refused(tmp_path):
     write_ranks(tmp_path, LAYOUT[:2])
     write_ranks(tmp_path, LAYOUT[2:], world=5)
     refused([str(tmp_path)], "disagree on the world size ([4, 5])", tmp_path / "f.json")
+
+
+def test_the_output_is_never_one_of_the_rank_files(tmp_path):
+    paths = write_ranks(tmp_path)
+    before = paths[2].read_bytes()
+    result = _runner().invoke(cli, ["merge", str(tmp_path), "--out", str(paths[2])])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "is an input of this command" in result.stderr
+    assert paths[2].read_bytes() == before  # the rank's measurement is untouched
+
+
+def test_a_fifo_named_like_a_result_is_refused_without_blocking(tmp_path):
+    write_ranks(tmp_path)
+    os.mkfifo(tmp_path / "zz-not-a-file.json")  # reading it would block forever
+    refused([str(tmp_path)], "zz-not-a-file.json: a FIFO", tmp_path / "f.json")

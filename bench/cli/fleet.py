@@ -67,7 +67,8 @@ def merge_cmd(folder, out_file, as_json, **allow) -> None:
     out = Path(out_file) if out_file else Path(folder) / "fleet.json"
     if out_file is not None or out.exists():  # before any work: not a device, link, folder
         check_output_path(out)
-    fleet = merge_folder(folder, Allow(**{k.removeprefix("allow_"): v for k, v in allow.items()}))
+    allowed = Allow(**{k.removeprefix("allow_"): v for k, v in allow.items()})
+    fleet = merge_folder(folder, allowed, out=out)  # out is never one of the rank files
     write_fleet(fleet, out)
     if as_json:
         emit_json(fleet)

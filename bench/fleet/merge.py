@@ -45,14 +45,6 @@ class RankResult:
     result: Result
 
 
-def _read_raw_format(path: Path) -> str | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    return data.get("format") if isinstance(data, dict) else None
-
-
 def read_ranks(folder: str | Path) -> list[RankResult]:
     """Every rank result of a folder, by rank; InvalidInput for a folder without any."""
     where = Path(folder)
@@ -61,11 +53,12 @@ def read_ranks(folder: str | Path) -> list[RankResult]:
     paths = sorted(p for p in where.glob("*.json") if not p.name.startswith("."))
     found = []
     for path in paths:
-        kind = _read_raw_format(path)
+        doc = results.io.read_json(path)  # bounded, regular files only; ResultError else
+        kind = doc.get("format") if isinstance(doc, dict) else None
         if kind in (FLEET_FORMAT, PLAN_FORMAT):
             log.info("merge: skipping %s document %s", kind, path)
             continue
-        res = results.load_result(path)  # ResultError (one line) for a truncated file
+        res = Result.from_dict(doc, str(path))  # ResultError (one line) for a malformed file
         if "rank" not in res.extra:
             raise InvalidInput(
                 f"merge: {path.name} has no rank record (not written by `joulebench run` "
@@ -138,9 +131,12 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
-def merge_folder(folder: str | Path, allow: Allow = Allow()) -> dict:
-    """The fleet document of the rank results in a folder (checked; nothing written)."""
+def merge_folder(folder: str | Path, allow: Allow = Allow(), out: Path | None = None) -> dict:
+    """The fleet document of the rank results in a folder (checked; nothing written). `out`,
+    where the caller will write it, must not be one of the rank files read."""
     ranks = read_ranks(folder)
+    if out is not None:
+        results.check_output_path(out, [r.path for r in ranks])
     notices = check_ranks(ranks, allow)
     return build_fleet(
         [(r.path.name, r.rank, r.result) for r in ranks],
