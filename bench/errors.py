@@ -65,3 +65,14 @@ class RunInterrupted(KeyboardInterrupt):
                 "report not written"
             )
         super().__init__(f"interrupted; {what}")
+
+
+class RanksInterrupted(RunInterrupted):
+    """`run --device all` stopped: each local rank kept its own result in the job's folder."""
+
+    def __init__(self, folder: object, cause: BaseException | None = None) -> None:
+        super().__init__(folder, 0, 0, cause)
+        self.args = (
+            f"interrupted; each rank's result kept in {folder} (join them with "
+            f"`joulebench merge {folder} --allow-missing`); report not written",
+        )

@@ -130,3 +130,22 @@ def test_a_plan_file_with_nan_or_missing_is_refused(run_cli, tmp_path, monkeypat
     path.write_text(path.read_text().replace('"window_s": 0.25', '"window_s": NaN'))
     assert_bad_input(run_cli("run", "--plan-file", path))
     assert_bad_input(run_cli("run", "--plan-file", tmp_path / "absent.json"))
+
+
+def test_a_stopped_local_launch_says_where_each_rank_kept_its_result(tmp_path, monkeypatch):
+    from bench.errors import RanksInterrupted, Terminated
+    from bench.fleet import local
+
+    def stopped(plan, folder, job):  # SIGTERM while the ranks run
+        raise Terminated()
+
+    monkeypatch.setattr(local, "launch", stopped)
+    with pytest.raises(RanksInterrupted) as caught:
+        execute(two_rank_plan(tmp_path))
+    (folder,) = tmp_path.glob("fleet-local-*")
+    assert caught.value.exit_code == 143
+    assert str(caught.value) == (
+        f"interrupted; each rank's result kept in {folder} (join them with "
+        f"`joulebench merge {folder} --allow-missing`); report not written"
+    )
+    assert not list(tmp_path.glob("*.json"))  # no merged result pretends to be complete

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench.errors import JoulebenchError
+from bench.errors import JoulebenchError, RanksInterrupted
 from bench.fleet.merge import Allow, merge_folder
 from bench.fleet.planfile import write_plan
 from bench.fleet.view import as_result, write_fleet
@@ -79,7 +79,10 @@ def run_ranks(plan: Any) -> tuple[dict, Path, list[str]]:
     job = local_job_id()
     folder = Path(plan.out_dir) / f"fleet-{job}"
     folder.mkdir(parents=True, exist_ok=True)
-    statuses = launch(plan, folder, job)
+    try:
+        statuses = launch(plan, folder, job)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: every rank stops and keeps its result
+        raise RanksInterrupted(folder, exc) from None
     warnings = [
         f"{dev}: measuring process failed (rank {rank}, exit status {status})"
         for rank, (dev, status) in enumerate(statuses)
