@@ -12,10 +12,10 @@ import pytest
 from result_fixtures import CPU, H200, RAPL_REASON, SCENARIO, cpu_doc, entry, gpu_doc
 
 from bench import result as results
-from bench.econ.catalog import find_card
 from bench.econ.pricing import price_entry, reprice
 from bench.econ.scenario import load_scenario
 from bench.errors import InvalidInput
+from bench.hardware import find_card
 from bench.report import compare_results, format_comparison, render_html, render_table
 from bench.report.cells import pivot_ratios
 from bench.report.compare import labelled, verdict

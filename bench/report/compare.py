@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.econ.catalog import find_card
 from bench.econ.tco import procurement
 from bench.errors import InvalidInput
+from bench.hardware import find_card
 from bench.report import cells
 from bench.report.table import format_grid
 from bench.result.check import thaw
