@@ -131,8 +131,8 @@ def test_interrupt_before_any_workload_finished_writes_nothing(run_cli, tmp_path
                   "--quiet", "--in-process")  # fmt: skip
     assert res.exit_code == 130
     assert res.stdout == ""
-    assert res.stderr.strip().splitlines()[-1] == (
-        "joulebench: interrupted; no result written (no workload had finished)"
+    assert res.stderr.splitlines() == (  # one line, no blank line before it
+        ["joulebench: interrupted; no result written (no workload had finished)"]
     )
     assert list(tmp_path.iterdir()) == []
 
@@ -149,9 +149,11 @@ def test_sigint_during_the_report_keeps_the_result_and_says_so(run_cli, tmp_path
                   "2", "--timeout-s", "1")  # fmt: skip
     assert res.exit_code == 130
     (path,) = _results(tmp_path)
-    assert res.stderr.strip().splitlines()[-1] == (
-        f"joulebench: interrupted; result kept at {path} (1 of 1 workloads measured); "
-        "report not written"
+    assert res.stderr.splitlines() == (  # one line, no blank line before it
+        [
+            f"joulebench: interrupted; result kept at {path} (1 of 1 workloads measured); "
+            "report not written"
+        ]
     )
     assert json.loads(path.read_text())["status"]["state"] == "complete"
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
@@ -186,8 +188,8 @@ def test_sigterm_mid_run_stops_the_child_and_leaves_no_temp_file(tmp_path):
     assert children, "the run never started a child process"
     assert proc.returncode == 143, err
     assert out == ""
-    assert err.strip().splitlines()[-1] == (
-        "joulebench: interrupted; no result written (no workload had finished)"
+    assert err.splitlines() == (  # one line, no blank line before it
+        ["joulebench: interrupted; no result written (no workload had finished)"]
     )
     assert list(tmp_path.iterdir()) == []
     deadline = time.monotonic() + 10  # the measuring child was stopped too

@@ -29,11 +29,29 @@ class JoulebenchGroup(click.Group):
             _fail(exc.format_message())
         except JoulebenchError as exc:
             _fail(str(exc))
+        except _Stopped as stop:
+            _interrupted(stop.cause)
         except (KeyboardInterrupt, click.Abort) as exc:
             _interrupted(exc)
         finally:
             _on_sigterm(previous)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+    def invoke(self, ctx: click.Context):
+        # click answers a KeyboardInterrupt from a command with a blank line on stderr before
+        # ours; carried past it, the stop is said in exactly one line.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise _Stopped(exc) from None
+
+
+class _Stopped(Exception):
+    """A Ctrl-C or SIGTERM inside a command, carried past click's own interrupt handling."""
+
+    def __init__(self, cause: KeyboardInterrupt) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 def _on_sigterm(handler):
