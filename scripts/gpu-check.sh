@@ -5,7 +5,8 @@
 # tests last, so that the tests are what a short budget cuts):
 #   preflight        what torch, CuPy and NVML see (python: the first that imports torch:
 #                    $PYTHON, .venv/bin/python, /opt/torch/.venv/bin/python3, python3)
-#   build            the CPU extension in place (only the CPU-agreement test needs it)
+#   build            the CPU extension in place, unless this python imports it already (the
+#                    CUDA path does not need it; the CPU-agreement test and a CPU sha256d do)
 #   miner            python -m gpucheck miner: idle power while the GPU is cool, verification,
 #                    kernel variants interleaved, sha256d through bench.measure (5 x 5 s)
 #   suite            joulebench run on cuda:0: the default suite, AI workloads first, 3
@@ -127,7 +128,7 @@ skip() { # NAME REASON
 settings() { # the limits (CAP_*) and reserves (RES_*) of each step, in seconds
     if [ -n "$MODE" ]; then # tiny sizes on a CPU; generous limits: the CPU may be shared
         SUMMARY_S=3 MIN_STEP_S=2
-        CAP_PREFLIGHT=150 CAP_BUILD=0 CAP_MINER=150 CAP_SUITE=150 CAP_DECODE=150 CAP_TESTS=0
+        CAP_PREFLIGHT=150 CAP_BUILD=150 CAP_MINER=150 CAP_SUITE=150 CAP_DECODE=150 CAP_TESTS=0
         RES_BUILD=0 RES_MINER=0 RES_SUITE=0 RES_DECODE=0
         MINER_ARGS=(--window-s 0.3 --windows 3 --warmup-s 0.3 --idle-s 0.4 --slice-s 0.05
             --rounds 2 --job-nonces 8192 --verify-span 2048 --scan-nonces 4096)
@@ -179,8 +180,10 @@ checks() {
         summarise
         return 2
     fi
-    if [ -n "$MODE" ] || [ -n "${JOULEBENCH_SKIP_BUILD:-}" ]; then
-        skip build "${MODE:+rehearsal: }JOULEBENCH_SKIP_BUILD or rehearsal (the CUDA path does not need it)"
+    if [ -n "${JOULEBENCH_SKIP_BUILD:-}" ]; then
+        skip build "JOULEBENCH_SKIP_BUILD is set (the CUDA path does not need the extension)"
+    elif "$PY" -c "from bench.mining import _cpuminer" 2>/dev/null; then
+        skip build "the CPU extension is built for this python already"
     else
         step build "$CAP_BUILD" "$RES_BUILD" "$PY" setup.py -q build_ext --inplace
     fi

@@ -70,6 +70,8 @@ def test_ok_mode_measures_the_simulated_board(rehearsals):
     s = statuses(doc)
     assert [s[n] for n in ("preflight", "miner", "suite", "decode-b256")] == ["ok"] * 4
     assert s["build"] == s["tests-miner"] == "skipped"
+    build = next(step for step in doc["steps"] if step["name"] == "build")
+    assert "built for this python already" in build["reason"]  # make test's venv has it
     m = doc["miner"]
     assert m["status"] == "ok" and m["verified"] and m["windows"] == 3
     assert m["idle_power_w"] == IDLE_W  # the trace of a board at a steady idle: exact
