@@ -292,13 +292,16 @@ def _run_isolated(
     jobs: list[Job], run: RunLog, meter_factory: MeterFactory, progress: ProgressFn | None
 ) -> None:
     """Each job in a child process of its own, one after the other (one device per run:
-    several devices are ranks of their own, bench.fleet.local)."""
+    several devices are ranks of their own, bench.fleet.local). A child silent for longer than
+    MeasureConfig.silence_bound_s() is stopped and its workload recorded as failed."""
+    from bench.measure import MeasureConfig
+
     for job in jobs:
         _step(progress, job, "setup")
+        config = MeasureConfig.for_device(job.device, job.quick, **job.measure)
         child = Child(job, meter_factory, _job_progress(progress, job))
         try:
-            while not child.poll(0.2):
-                pass
+            child.wait(config.silence_bound_s())
         finally:
             child.stop()  # at once on an interrupt; a no-op once it has ended
         run.done(job, child.measurement, child.error)

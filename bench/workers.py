@@ -135,6 +135,20 @@ class Child:
         child_conn.close()
         self.measurement: dict | None = None
         self.error: str | None = None
+        self._heard = self._started  # when the child last sent anything (or was started)
+
+    def wait(self, stall_s: float | None = None, tick_s: float = 0.2) -> None:
+        """Handle the child's messages until it ends; when it sends nothing for stall_s
+        seconds (a hang in setup or in a window), stop it: its error says so."""
+        while not self.poll(tick_s):
+            silent_s = time.perf_counter() - self._heard
+            if stall_s is not None and silent_s > stall_s:
+                self.stop()
+                self.error = (
+                    f"its process showed no progress for {silent_s:.0f} s (bound {stall_s:g} s: "
+                    "--stall-s plus its longest stage) and was stopped: hung in setup or a window?"
+                )
+                return
 
     def poll(self, timeout_s: float) -> bool:
         """Handle what the child sent within timeout_s; True once it has finished."""
@@ -143,6 +157,7 @@ class Child:
                 kind, *body = self._conn.recv()
             except (EOFError, OSError):
                 return self._ended()
+            self._heard = time.perf_counter()
             if kind == "ready":
                 self.startup_s = time.perf_counter() - self._started
                 log.info("%s: child process ready in %.2f s", self.job.name, self.startup_s)

@@ -145,7 +145,9 @@ settings() { # the limits (CAP_*) and reserves (RES_*) of each step, in seconds
         # each reserve: the least useful time of the measuring steps after it
         RES_BUILD=220 RES_MINER=160 RES_SUITE=40 RES_DECODE=0
         MINER_ARGS=()
-        RUN_ARGS=(--window-s 5 --min-windows 3 --max-windows 3 --timeout-s 15 --warmup-max-s 6)
+        # a workload silent for 90 s beyond its longest stage is stopped; the next ones still run
+        RUN_ARGS=(--window-s 5 --min-windows 3 --max-windows 3 --timeout-s 15 --warmup-max-s 6
+            --stall-s 90)
         # the AI workloads first: the miner check has measured sha256d already, so if the suite
         # is cut, the run's own mining row (for the table's pivot) is what is lost
         SUITE=gemm,llm-prefill,llm-decode,resnet50,bert,sha256d DECODE_BATCH=256

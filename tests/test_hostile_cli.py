@@ -103,7 +103,7 @@ _SETTINGS = [
 ]
 _RUN_CASES = [
     *[(*RUN, "--set", s) for s in _SETTINGS],
-    *[(*RUN, flag, v) for flag in ("--window-s", "--timeout-s", "--warmup-max-s")
+    *[(*RUN, flag, v) for flag in ("--window-s", "--timeout-s", "--warmup-max-s", "--stall-s")
       for v in ("nan", "inf", "-1", "0", "1e400", "abc")],
     *[(*RUN, flag, v) for flag in ("--min-windows", "--max-windows") for v in ("0", "-1", "x")],
     (*RUN, "--min-windows", "9", "--max-windows", "3"),

@@ -62,6 +62,24 @@ def test_an_entry_the_schema_would_refuse_is_dropped_and_named(crash_run):
     assert "test-negative on cpu not measured" in " ".join(doc["warnings"])
 
 
+def test_a_workload_that_hangs_is_stopped_at_its_stall_bound_and_the_run_goes_on(tmp_path):
+    # test-slow-setup sleeps a minute in setup, sending nothing: with a 4 s stall bound (and no
+    # idle stage to add to it) it is stopped after about 4 s; the next workload is measured.
+    measure = hw.FAST | {"stall_s": 4.0, "idle_s": 0.0, "idle_settle_max_s": 0.0}
+    plan = runner.plan_run(
+        "cpu", "test-slow-setup,test-steady", quick=True, out_dir=tmp_path, write_report=False,
+        measure=measure,
+    )  # fmt: skip
+    started = time.monotonic()
+    doc, _, _ = runner.execute(plan)
+    assert time.monotonic() - started < 45  # far from the minute the setup would take
+    assert [e["workload"]["name"] for e in doc["workloads"]] == ["test-steady"]
+    (failure,) = doc["status"]["failed"]
+    assert failure["workload"] == "test-slow-setup"
+    assert "showed no progress for 4 s" in failure["reason"]
+    assert "bound 4.25 s" in failure["reason"]  # 4 s plus the longest stage: a 0.25 s chunk
+
+
 def test_zero_units_are_kept_with_a_warning(crash_run):
     doc, _, _ = crash_run
     zero = next(e for e in doc["workloads"] if e["workload"]["name"] == "test-zero")

@@ -264,6 +264,15 @@ def test_run_workload_sets_up_and_tears_down():
     assert wl.events == ["setup", "verify", "teardown"]
 
 
+def test_silence_bound_is_the_stall_allowance_on_top_of_the_longest_silent_stage():
+    # idle: 3 s + up to 12 s settling + one 1 s chunk = 16 s is longer than a 5 s window
+    assert MeasureConfig(stall_s=100.0).silence_bound_s() == 116.0
+    # a 60 s window is the longest stage: a slow window is never taken for a hang
+    assert MeasureConfig(stall_s=100.0, window_s=60.0, timeout_s=600.0).silence_bound_s() == 160.0
+    with pytest.raises(ValueError, match="stall_s"):
+        MeasureConfig(stall_s=0.0)
+
+
 def test_config_defaults_per_device():
     cpu = Device("cpu", "cpu", "x")
     assert MeasureConfig.for_device(GPU).window_s >= 5.0

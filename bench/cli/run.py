@@ -45,6 +45,11 @@ def devices_cmd(as_json: bool) -> None:
 @click.option("--timeout-s", type=SECONDS, help="Most seconds of windows per workload.")
 @click.option("--warmup-max-s", type=SECONDS, help="Most seconds of warm-up per workload.")
 @click.option(
+    "--stall-s",
+    type=SECONDS,
+    help="Stop a workload showing no progress this long beyond its longest window (default 600).",
+)
+@click.option(
     "--in-process",
     is_flag=True,
     help="Measure every workload in this process (no child process per workload).",

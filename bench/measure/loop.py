@@ -68,6 +68,9 @@ class MeasureConfig:
     idle_chunk_s: float = 1.0  # idle power is read in chunks of this length
     idle_settle: float = 0.05  # relative spread of the last idle_s of chunks: settled
     idle_settle_max_s: float = 12.0  # most extra seconds waiting for idle power to settle
+    # most seconds a workload's own process may send no word (setup, verification and each
+    # warm-up chunk or window included) before the run stops it as hung (isolated runs)
+    stall_s: float = 600.0
     # None: the meter's own clock, so that a window's work and its energy are timed on one
     # clock (tests inject a fake one, shared with their fake meter)
     clock: Callable[[], float] | None = field(default=None, compare=False)
@@ -80,6 +83,8 @@ class MeasureConfig:
             raise ValueError("need 1 <= min_windows <= max_windows")
         if self.warmup_min_s > self.warmup_max_s or self.idle_s < 0:
             raise ValueError("need warmup_min_s <= warmup_max_s and idle_s >= 0")
+        if self.stall_s <= 0:
+            raise ValueError("stall_s must be positive")
         if self.idle_chunk_s <= 0 or self.idle_settle_max_s < 0:
             raise ValueError("need idle_chunk_s > 0 and idle_settle_max_s >= 0")
         if self.timeout_s < self.min_windows * self.window_s:
@@ -124,6 +129,12 @@ class MeasureConfig:
         else:
             base = cls(window_s=2.0, min_windows=5, max_windows=20, timeout_s=120.0)
         return replace(base, **overrides)
+
+    def silence_bound_s(self) -> float:
+        """The longest a workload's process may send no progress: stall_s on top of the longest
+        stage that sends none (the idle measurement, one warm-up chunk, one window)."""
+        idle_s = self.idle_s + self.idle_settle_max_s + self.idle_chunk_s
+        return self.stall_s + max(self.window_s, self.warmup_chunk_s, idle_s)
 
     def to_dict(self) -> dict:
         skip = {"clock", "sleep"}
