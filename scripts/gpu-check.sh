@@ -12,13 +12,15 @@
 #   suite            joulebench run on cuda:0: the default suite, AI workloads first, 3
 #                    windows of 5 s each
 #   decode-b256      joulebench run: llm-decode at batch 256 (energy per token)
+#   profile          ncu (Nsight Compute, where installed; clocks left alone) on one launch of
+#                    the miner's chosen kernel variant: gpu-check-ncu.txt
 #   tests-miner      pytest: the CUDA miner against hashlib, the kernel build checks
 #   tests-inference  pytest: the GPU-marked inference and LLM tests
 # After every step the summary is rewritten (python -m gpucheck summary), so whatever happens
 # next, $OUT holds gpu-check.log, gpu-check-summary.json (every step with its status: ok, cut,
 # failed or skipped, and the figures each got, beside their goals), gpu-check-miner.json
 # (saved after every phase and window), gpu-check-suite.json and .html and
-# gpu-check-decode-b256.json: 6 files, none deeper than $OUT. Without $OUT they go to
+# gpu-check-decode-b256.json, gpu-check-ncu.txt: 7 files, none deeper than $OUT. Without $OUT they go to
 # results/gpu-check-<UTC stamp>/. Each step's limit is what is left of GPU_CHECK_BUDGET_S
 # (default 480 s; the device call's timeout_s is 590) after a reserve for the steps after it.
 # Exit status: 0 every step ran, 1 a step failed or was cut, 2 no GPU (the summary says so).
@@ -85,6 +87,38 @@ find_python() {
     return 1
 }
 
+find_ncu() { # Nsight Compute's command line, where this machine has one
+    local c
+    for c in "$(command -v ncu 2>/dev/null)" /usr/local/cuda/bin/ncu /usr/local/cuda/NsightCompute-*/ncu \
+        /opt/nvidia/nsight-compute/*/ncu; do
+        if [ -n "$c" ] && [ -x "$c" ]; then
+            echo "$c"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# profile_with NCU OUTFILE COMMAND...: COMMAND's kernel launches under ncu (or COMMAND alone
+# where NCU is empty, the rehearsal); ncu's report to OUTFILE as it is written, so a cut keeps
+# what it has. --clock-control none: ncu would otherwise lock the clocks to base while it
+# profiles, and this check never changes the GPU's settings.
+profile_with() {
+    local ncu=$1 file=$2
+    shift 2
+    if [ -z "$ncu" ]; then
+        "$@"
+        return
+    fi
+    "$ncu" --clock-control none --target-processes all --kernel-name sha256d_search \
+        --launch-skip 2 --launch-count 1 --section SpeedOfLight --section ComputeWorkloadAnalysis \
+        --section InstructionStats --section Occupancy --section LaunchStats \
+        --section WarpStateStats --section SchedulerStats --log-file "$file" "$@"
+    local rc=$?
+    [ -f "$file" ] && tail -n 40 "$file"
+    return $rc
+}
+
 record() { # NAME STATUS EXIT_STATUS SECONDS LIMIT REASON
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$WORK/steps.tsv"
 }
@@ -128,7 +162,8 @@ skip() { # NAME REASON
 settings() { # the limits (CAP_*) and reserves (RES_*) of each step, in seconds
     if [ -n "$MODE" ]; then # tiny sizes on a CPU; generous limits: the CPU may be shared
         SUMMARY_S=3 MIN_STEP_S=2
-        CAP_PREFLIGHT=150 CAP_BUILD=150 CAP_MINER=150 CAP_SUITE=150 CAP_DECODE=150 CAP_TESTS=0
+        CAP_PREFLIGHT=150 CAP_BUILD=150 CAP_MINER=150 CAP_SUITE=150 CAP_DECODE=150 CAP_PROFILE=60
+        CAP_TESTS=0
         RES_BUILD=0 RES_MINER=0 RES_SUITE=0 RES_DECODE=0
         MINER_ARGS=(--window-s 0.3 --windows 3 --warmup-s 0.3 --idle-s 0.4 --slice-s 0.05
             --rounds 2 --job-nonces 8192 --verify-span 2048 --scan-nonces 4096)
@@ -141,7 +176,8 @@ settings() { # the limits (CAP_*) and reserves (RES_*) of each step, in seconds
         SUITE=sha256d DECODE_BATCH=2
     else
         SUMMARY_S=10 MIN_STEP_S=15
-        CAP_PREFLIGHT=90 CAP_BUILD=45 CAP_MINER=110 CAP_SUITE=230 CAP_DECODE=60 CAP_TESTS=90
+        CAP_PREFLIGHT=90 CAP_BUILD=45 CAP_MINER=110 CAP_SUITE=230 CAP_DECODE=60 CAP_PROFILE=60
+        CAP_TESTS=90
         # each reserve: the least useful time of the measuring steps after it
         RES_BUILD=220 RES_MINER=160 RES_SUITE=40 RES_DECODE=0
         MINER_ARGS=()
@@ -178,7 +214,9 @@ checks() {
     fi
     if [ "$GPU_SEEN" != 1 ]; then
         local why="preflight found no GPU"
-        for name in build miner suite decode-b256 tests-miner tests-inference; do skip "$name" "$why"; done
+        for name in build miner suite decode-b256 profile tests-miner tests-inference; do
+            skip "$name" "$why"
+        done
         summarise
         return 2
     fi
@@ -206,6 +244,20 @@ checks() {
     else
         skip suite "$TORCH_WHY"
         skip decode-b256 "$TORCH_WHY"
+    fi
+    # the profiler: GPU_CHECK_NCU, else the one installed; a rehearsal runs the launches alone
+    local ncu=${GPU_CHECK_NCU:-}
+    if [ -z "$ncu" ] && [ -z "$MODE" ]; then
+        ncu=$(find_ncu)
+    fi
+    if ! grep -qs '"chosen"' "$OUT/gpu-check-miner.json"; then
+        skip profile "the miner step chose no kernel variant"
+    elif [ -n "$ncu" ] || [ -n "$MODE" ]; then
+        export -f profile_with
+        step profile "$CAP_PROFILE" 0 bash -c 'profile_with "$@"' _ "$ncu" "$OUT/gpu-check-ncu.txt" \
+            "$PY" -m gpucheck profile --out "$OUT"
+    else
+        skip profile "ncu (Nsight Compute) is not installed here"
     fi
     local pytest=("$PY" -m pytest -q -o addopts= -p no:cacheprovider -rs)
     if [ -n "$MODE" ]; then

@@ -19,7 +19,16 @@ from gpucheck import goals, miner, summary
 from gpucheck.rehearsal import COUNTER_PERIOD_S, CUT_AFTER_WINDOWS, IDLE_W, LOAD_W
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = ["preflight", "build", "miner", "suite", "decode-b256", "tests-miner", "tests-inference"]
+STEPS = [
+    "preflight",
+    "build",
+    "miner",
+    "suite",
+    "decode-b256",
+    "profile",
+    "tests-miner",
+    "tests-inference",
+]
 MODES = ("ok", "cut", "fail", "no-cupy", "no-gpu")
 
 
@@ -29,6 +38,8 @@ MODES = ("ok", "cut", "fail", "no-cupy", "no-gpu")
 def rehearse(mode: str, out: Path) -> tuple[int, dict, str]:
     env = {**os.environ, "JOULEBENCH_GPU_REHEARSAL": mode, "OUT": str(out)}
     env |= {"PYTHON": sys.executable}
+    if mode == "ok":  # the profile step through a stand-in for ncu
+        env["GPU_CHECK_NCU"] = str(ROOT / "tests" / "fake_ncu.sh")
     env.pop("GPU_CHECK_BUDGET_S", None)
     script = str(ROOT / "scripts" / "gpu-check.sh")
     proc = subprocess.run(["bash", script], env=env, capture_output=True, text=True, timeout=600)
@@ -88,11 +99,26 @@ def test_ok_mode_measures_the_simulated_board(rehearsals):
     assert {"gpu-check-suite.json", "gpu-check-suite.html", "gpu-check-decode-b256.json"} <= names
 
 
+def test_ok_mode_profiles_the_chosen_variant_without_touching_the_clocks(rehearsals):
+    rc, doc, output, out = rehearsals["ok"]
+    assert statuses(doc)["profile"] == "ok", output
+    report = (out / "gpu-check-ncu.txt").read_text()
+    options = report.splitlines()[0]
+    assert "--clock-control=none" in options and "--kernel-name=sha256d_search" in options
+    profile = doc["profile"]
+    assert profile["status"] == "ok" and profile["errors"] == []
+    assert profile["metrics"]["Compute (SM) Throughput"] == {"value": 91.72, "unit": "%"}
+    assert profile["metrics"]["Executed Ipc Active"] == {"value": 3.71, "unit": "inst/cycle"}
+    assert "Elapsed Cycles" not in profile["metrics"]  # only the rows the summary lifts out
+    assert f"variant {doc['miner']['variant']}" in output  # the launches ran that variant
+
+
 def test_cut_mode_keeps_the_windows_measured_and_runs_the_next_steps(rehearsals):
     rc, doc, output, out = rehearsals["cut"]
     assert rc == 1, output
     s = statuses(doc)
     assert s["miner"] == "cut" and s["suite"] == "ok" and s["decode-b256"] == "skipped"
+    assert s["profile"] == "ok"  # the variant was chosen before the cut: its launches run
     saved = json.loads((out / "gpu-check-miner.json").read_text())
     assert saved["status"] == "cut" and saved["phases"]["sampler_cost"] == "not reached"
     cut = [p for p, state in saved["phases"].items() if state.startswith("cut: signal 15")]
@@ -107,6 +133,7 @@ def test_fail_mode_records_the_failure_and_runs_the_next_steps(rehearsals):
     assert rc == 1, output
     s = statuses(doc)
     assert s["miner"] == "failed" and s["suite"] == "ok"
+    assert s["profile"] == "skipped"  # no variant was chosen
     phases = doc["miner"]["phases"]
     assert phases["verification"] == "ok" and phases["variants"].startswith("failed: Runtime")
     assert "NVRTC_ERROR_COMPILATION" in phases["variants"]
@@ -117,7 +144,7 @@ def test_no_cupy_mode_skips_the_miner_and_still_runs_torch(rehearsals):
     rc, doc, output, _ = rehearsals["no-cupy"]
     assert rc == 0, output
     s = statuses(doc)
-    assert s["miner"] == "skipped" and s["suite"] == "ok"
+    assert s["miner"] == s["profile"] == "skipped" and s["suite"] == "ok"
     reason = next(x["reason"] for x in doc["steps"] if x["name"] == "miner")
     assert "CuPy is not installed" in reason
     assert doc["preflight"]["cupy_gpus"] == 0 and doc["preflight"]["nvml_gpus"] == 1

@@ -1,5 +1,6 @@
-"""`python -m gpucheck preflight|miner|summary` (PYTHONPATH=scripts:.), as scripts/gpu-check.sh
-calls it. Exit status: 0 done, 1 failed, 2 no usable GPU (preflight) or bad arguments, 124 cut."""
+"""`python -m gpucheck preflight|miner|profile|summary` (PYTHONPATH=scripts:.), as
+scripts/gpu-check.sh calls it. Exit status: 0 done, 1 failed, 2 no usable GPU (preflight),
+nothing to profile or bad arguments, 124 cut."""
 
 from __future__ import annotations
 
@@ -81,6 +82,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         miner.add_argument(f"--{flag}", type=float)
     for flag in ("windows", "rounds", "job-nonces", "verify-span", "scan-nonces"):
         miner.add_argument(f"--{flag}", type=int)
+    prof = sub.add_parser("profile", help="launches of the chosen kernel, for ncu")
+    prof.add_argument("--out", type=Path, required=True)
     summ = sub.add_parser("summary", help="summarise what the steps left")
     summ.add_argument("--work", type=Path, required=True)
     summ.add_argument("--out", type=Path, required=True)
@@ -107,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         fields = set(miner.Settings.__dataclass_fields__)
         settings = miner.Settings(**{k: v for k, v in given.items() if k in fields})
         return miner.main(settings, args.out)
+    if args.command == "profile":
+        from gpucheck import miner
+
+        return miner.profile_target(args.out)
     from gpucheck import summary
 
     doc = summary.write(args.work, args.out, args.elapsed_s, mode)

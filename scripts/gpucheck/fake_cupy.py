@@ -51,6 +51,9 @@ class FakeStream:
     def record(self, event=None) -> FakeEvent:
         return FakeEvent()
 
+    def synchronize(self) -> None:
+        pass
+
 
 class FakeExternalStream(FakeStream):
     def __init__(self, ptr: int, device_id: int = -1) -> None:

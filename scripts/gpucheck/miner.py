@@ -281,3 +281,37 @@ def main(settings: Settings, out: Path) -> int:
 def _current(record: CheckDoc) -> str:
     phases = record.doc["phases"]
     return next((p for p, s in phases.items() if s in ("running", "not reached")), PHASES[0])
+
+
+def chosen_shape(doc: dict | None) -> tuple[int, int, int] | None:
+    """The kernel shape the check chose (its variants phase), or None where it chose none."""
+    label = ((doc or {}).get("variants") or {}).get("chosen")
+    from bench.mining.cuda import KernelConfig
+
+    return next((s for s in SHAPES if KernelConfig(*s).label == label), None)
+
+
+def profile_target(out: Path, launches: int = 4) -> int:
+    """Launches for a profiler (scripts/gpu-check.sh runs ncu on the third): the variant the
+    check chose, each launch sized as the miner sizes them at the rate the check measured,
+    each waited for. 0 done, 2 no chosen variant (the miner step did not get that far)."""
+    from bench.mining.cuda import CudaMiner, KernelConfig
+    from bench.mining.precompute import precompute
+    from gpucheck.store import load_json
+
+    doc = load_json(out / MINER_FILE)
+    shape = chosen_shape(doc)
+    if shape is None:
+        print("gpu-check profile: the miner check chose no kernel variant; nothing to profile")
+        return 2
+    rows = {r["variant"]: r for r in doc["variants"].get("rows", [])}
+    rate_hs = rows.get(KernelConfig(*shape).label, {}).get("median_hs") or 1e9
+    miner = CudaMiner(0, config=KernelConfig(*shape))
+    count = miner.size_launch(rate_hs)
+    pre = precompute(bytes(80))
+    for _ in range(launches):  # the same nonces each time: the profile needs no new ones
+        miner.launch(pre, 0, count, 0)
+        miner.stream.synchronize()
+    label = KernelConfig(*shape).label
+    print(f"gpu-check profile: {launches} launches of {count} nonces, variant {label}")
+    return 0

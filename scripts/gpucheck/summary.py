@@ -24,6 +24,22 @@ from gpucheck.store import load_json, save_json
 SCHEMA = "joulebench.gpu-check-summary/2"
 SUMMARY_FILE = "gpu-check-summary.json"
 RUNS = {"suite": "gpu-check-suite", "decode-b256": "gpu-check-decode-b256"}
+NCU_FILE = "gpu-check-ncu.txt"  # the profile step's ncu report, written into OUT by ncu
+# The rows of ncu's report the summary lifts out (the whole report is in NCU_FILE)
+PROFILE_METRICS = (
+    "SM Frequency",
+    "Duration",
+    "Compute (SM) Throughput",
+    "Memory Throughput",
+    "Executed Ipc Active",
+    "Issue Slots Busy",
+    "SM Busy",
+    "Registers Per Thread",
+    "Theoretical Occupancy",
+    "Achieved Occupancy",
+    "Warp Cycles Per Issued Instruction",
+    "No Eligible",
+)
 STATUSES = ("ok", "cut", "failed", "skipped")
 
 
@@ -193,6 +209,40 @@ def goals(miner: dict, suite: dict, batched: dict) -> list[dict]:
     return [g.judge(values[g.key]) for g in GOALS]
 
 
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def profile_section(path: Path) -> dict:
+    """The rows of PROFILE_METRICS from an ncu report (`NAME  UNIT  VALUE` lines, the first of
+    each name: the profiled launch), and ncu's error lines (e.g. no permission to read the
+    counters); status missing (no report), empty (no such rows) or ok."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return {"status": "missing"}
+    metrics: dict[str, dict] = {}
+    errors = []
+    for line in text.splitlines():
+        if "==ERROR==" in line:
+            errors.append(line.strip())
+        tokens = line.split()
+        if len(tokens) < 3 or (value := _number(tokens[-1])) is None:
+            continue
+        name = " ".join(tokens[:-2])
+        if name in PROFILE_METRICS and name not in metrics:
+            metrics[name] = {"value": value, "unit": tokens[-2]}
+    return {
+        "status": "ok" if metrics else "empty",
+        "file": path.name,
+        "metrics": metrics,
+        "errors": errors[:5],
+    }
+
+
 def _newest_json(folder: Path) -> Path | None:
     docs = sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
     return docs[-1] if folder.is_dir() and docs else None
@@ -213,6 +263,7 @@ def build(work: Path, out: Path, elapsed_s: float | None = None, mode: str | Non
         "miner": miner,
         "suite": suite,
         "decode_b256": batched,
+        "profile": guarded(profile_section, out / NCU_FILE),
         "goals": goals(miner, suite, batched),
     }
     files = {}
@@ -262,6 +313,13 @@ def lines(summary: dict) -> list[str]:
                 f"{_fmt(f['j_per_unit'], '.4g')} J/{f['unit']}, MFU {_fmt(f['mfu'], '.1%')}, "
                 f"MBU {_fmt(f['mbu'], '.1%')}"
             )
+    profile = summary.get("profile", {})
+    if profile.get("status") in ("ok", "empty"):
+        rows = ", ".join(
+            f"{name} {row['value']:g} {row['unit']}" for name, row in profile["metrics"].items()
+        )
+        out.append(f"profile (ncu, {profile['file']}): {rows or 'no rows read'}")
+        out += [f"profile: {e}" for e in profile.get("errors", [])]
     for g in summary["goals"]:
         mark = {True: "met", False: "NOT met", None: "not measured"}[g["met"]]
         out.append(f"goal {g['goal']}: {_fmt(g['value'], '.4g')} {g['op']} {g['target']:g}: {mark}")
