@@ -446,6 +446,21 @@ def test_several_gpus_get_a_total_row():
     assert cells["USD/kWh (footing)"] == f"{(5e-12 * 650 + 4e-12 * 640) / 1290 * 3.6e6:.4g} board"
 
 
+def test_a_total_over_a_gpu_and_a_cpu_adds_no_watts_of_different_footings():
+    # board watts (NVML) and package watts (RAPL) are not one quantity: no summed power,
+    # energy per unit or net; the throughput still adds up
+    cpu = {"id": "cpu", "kind": "cpu", "name": "Test CPU", "energy_source": "rapl"}
+    a = entry("sha256d", "hash", "mining", 7.3e9, 650.0, usd_per_j=5.0e-12)
+    b = entry("sha256d", "hash", "mining", 6.4e7, 120.0, usd_per_j=1.0e-13, device=cpu)
+    b["economics"]["footing"] = "package"  # as pricing gives a RAPL-measured CPU
+    doc = results.build_result(gpu_doc()["environment"], SCENARIO, [a, b])
+    cells = _cells(doc, "sha256d (all devices)")
+    assert cells["throughput"] == "7.36 GH/s"
+    assert cells["power W"] == cells["J per unit"] == "n/a (mixed footings)"
+    assert cells["USD/kWh (footing)"] == "n/a (mixed footings)"
+    assert cells["net USD/day"] == "n/a"
+
+
 # --- price basis, footing, range, baseline (review fixes) --------------------------------
 
 CPU_RAPL = {"id": "cpu", "kind": "cpu", "name": "Test CPU", "energy_source": "rapl"}

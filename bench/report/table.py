@@ -111,6 +111,10 @@ def total_row(name: str, entries: list[Entry]) -> list[str]:
     revenue = [cells.usd_per_kwh(e) for e in entries]
     footings = {f for _, f in revenue}
     joule_cell = power_cell = kwh_cell = cells.UNMEASURED
+    net = _sum([e.economics.value("net_usd_per_day") for e in entries])
+    if len(footings) > 1:  # board watts beside package watts (a GPU and a CPU): no one total
+        joule_cell = power_cell = kwh_cell = "n/a (mixed footings)"
+        power = net = None
     if power is not None and rate:
         power_cell, joule_cell = cells.number(power), f"{cells.number(power / rate)} J/{unit}"
         usd_w = _sum([v * w if v else None for (v, _), w in zip(revenue, powers, strict=True)])
@@ -118,7 +122,6 @@ def total_row(name: str, entries: list[Entry]) -> list[str]:
             kwh_cell = f"{cells.number(usd_w / power, 4)} {footings.pop()}"
         elif usd_w is not None:
             kwh_cell = "n/a (mixed footings)"
-    net = _sum([e.economics.value("net_usd_per_day") for e in entries])
     bases = {e.economics.basis for e in entries}
     return [
         f"total ({len(entries)} devices)",
