@@ -1,6 +1,7 @@
 """The terminal: progress bars (stderr), JSON emission, and text made safe to print.
 
-tqdm is optional here: without it, only the one-line stage messages are printed (no bars).
+Bars are drawn only where stderr is a terminal and tqdm is installed; elsewhere (a CI log, a
+file, a pipe) each stage of each workload is one plain line, with no carriage returns.
 Everything printed that carries data (a device name, a warning, a scenario name from a file)
 goes through `clean`, so escape sequences in data never reach the terminal: colour, cursor
 moves, OSC 8 links, the bell and carriage returns come only from this project's own code.
@@ -21,6 +22,14 @@ except ImportError:  # no bars without tqdm; the stage lines still go to stderr
     tqdm = None
 
 _STAGE_UNIT = {"idle": "s", "warmup": "s", "windows": "window"}
+_STAGE_NAME = {"idle": "idle power", "warmup": "warming up", "windows": "measuring windows"}
+
+
+def _is_terminal(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
 
 
 class RunProgress:
@@ -30,6 +39,7 @@ class RunProgress:
         self.enabled = enabled
         self._bar = None
         self._key: tuple[str, str, str] | None = None
+        self._bars = tqdm is not None and _is_terminal(sys.stderr)
 
     def __call__(self, device: str, workload: str, stage: str, done: float, total: float) -> None:
         if not self.enabled:
@@ -37,21 +47,26 @@ class RunProgress:
         if stage in ("setup", "done"):
             self._close()
             if stage == "setup":
-                line = f"{workload} on {device}: setting up and verifying"
-                if tqdm is None:
-                    print(line, file=sys.stderr, flush=True)
-                else:
-                    tqdm.write(line, file=sys.stderr)
-            return
-        if tqdm is None:
+                self._line(f"{workload} on {device}: setting up and verifying")
             return
         key = (device, workload, stage)
+        if not self._bars:  # one line as each stage begins
+            if key != self._key:
+                self._key = key
+                self._line(f"{workload} on {device}: {_STAGE_NAME.get(stage, stage)}")
+            return
         if key != self._key:
             self._open(key, total)
         assert self._bar is not None
         self._bar.total = max(total, done)
         self._bar.n = round(done, 1)
         self._bar.refresh()
+
+    def _line(self, text: str) -> None:
+        if self._bars:
+            tqdm.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr, flush=True)
 
     def _open(self, key: tuple[str, str, str], total: float) -> None:
         self._close()

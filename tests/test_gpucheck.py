@@ -386,9 +386,35 @@ def test_progress_without_tqdm_prints_stage_lines_only(monkeypatch, capsys):
     progress = console.RunProgress()
     progress("cuda:0", "gemm", "setup", 0, 1)
     progress("cuda:0", "gemm", "windows", 1, 3)
+    progress("cuda:0", "gemm", "windows", 2, 3)  # the same stage: no second line
     progress.close()
     out, err = capsys.readouterr()
-    assert out == "" and err == "gemm on cuda:0: setting up and verifying\n"
+    assert out == "" and err == (
+        "gemm on cuda:0: setting up and verifying\ngemm on cuda:0: measuring windows\n"
+    )
+
+
+def test_progress_off_a_terminal_is_plain_lines_without_carriage_returns(tmp_path):
+    # stderr to a file, as in a CI log: tqdm is installed, yet no bar is drawn
+    import subprocess
+
+    code = (
+        "from bench.console import RunProgress\n"
+        "p = RunProgress()\n"
+        "p('cpu', 'gemm', 'setup', 0, 1)\n"
+        "for i in range(1, 4): p('cpu', 'gemm', 'warmup', i, 3)\n"
+        "for i in range(1, 6): p('cpu', 'gemm', 'windows', i, 5)\n"
+        "p('cpu', 'gemm', 'done', 1, 1)\n"
+        "p.close()\n"
+    )
+    log = tmp_path / "err.log"
+    with log.open("w") as err:
+        subprocess.run([sys.executable, "-c", code], stderr=err, check=True, cwd=ROOT)
+    assert log.read_text() == (
+        "gemm on cpu: setting up and verifying\n"
+        "gemm on cpu: warming up\n"
+        "gemm on cpu: measuring windows\n"
+    )
 
 
 def test_run_takes_the_warmup_bound_and_checks_it(run_cli, tmp_path):
