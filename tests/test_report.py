@@ -67,7 +67,7 @@ def test_table_shows_measured_figures_with_units_and_spread():
     assert cells["throughput"] == "7.3 GH/s range 2.0%"
     assert cells["power W"] == "650 range 1.0%"
     # 650 W / 7.3e9 H/s = 8.904e-8 J per hash
-    assert cells["J per unit"] == "8.9e-08 J/hash"
+    assert cells["J per unit"] == "89,041 J/TH"  # 650 W / 7.3 GH/s, in the ASIC rows' unit
     # 5e-12 USD/J * 3.6e6 J/kWh = 1.8e-5 USD/kWh
     assert cells["USD/kWh (footing)"] == "1.8e-05 board"
 
@@ -441,7 +441,7 @@ def test_several_gpus_get_a_total_row():
     assert cells["device"] == "total (2 devices)"
     assert cells["throughput"] == "14.4 GH/s"  # 7.3 + 7.1 GH/s
     assert cells["power W"] == "1,290"  # 650 + 640 W
-    assert cells["J per unit"] == f"{1290 / 14.4e9:.3g} J/hash"
+    assert cells["J per unit"] == f"{1290 / 14.4e9 * 1e12:,.0f} J/TH"
     # revenue per kWh weighted by power: (5e-12 * 650 + 4e-12 * 640) / 1290 * 3.6e6
     assert cells["USD/kWh (footing)"] == f"{(5e-12 * 650 + 4e-12 * 640) / 1290 * 3.6e6:.4g} board"
 
@@ -796,7 +796,7 @@ def test_a_fleet_report_totals_node_energy_once(run_cli, tmp_path):
     line = next(x for x in res.stdout.splitlines() if x.startswith("fleet total (4 ranks)"))
     # 2.0 + 1.9 + 2.1 + 2.0 = 8.0e7 H/s; node a 150 W once, node b 140 W: 290 W
     assert "80 MH/s" in line and " 290 " in line
-    assert f"{290 / 8.0e7:.3g} J/hash" in line
+    assert f"{290 / 8.0e7 * 1e12:,.0f} J/TH" in line
     assert "sha256d @ cpu [b rank 3]" in res.stdout  # each rank's row says which it is
 
 

@@ -94,6 +94,14 @@ def number(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
+def joules_text(j_per_unit: float | None, unit: str) -> str:
+    """Energy per unit of work as the field states it: J/TH for hashes (the ASIC rows' unit,
+    so a GPU's 8.9e-08 J/hash reads 89,000 J/TH beside an ASIC's 21.5 J/TH), else J/unit."""
+    if unit == "hash":
+        return f"{number(None if j_per_unit is None else j_per_unit * 1e12)} J/TH"
+    return f"{number(j_per_unit)} J/{unit}"
+
+
 def device_label(entry: Any) -> str:
     """An entry's device id; in a fleet with its node and rank, "cuda:0 [node1 rank 3]", so
     the ranks' cuda:0 are told apart."""

@@ -345,7 +345,7 @@ def _cells(row: dict, baseline: str | None) -> list[str]:
         row["result"],
         rate.strip(),
         cells.UNMEASURED if energy_missing else cells.number(m["power_w"]),
-        cells.UNMEASURED if energy_missing else f"{cells.number(m['j_per_unit'])} J/{row['unit']}",
+        cells.UNMEASURED if energy_missing else cells.joules_text(m["j_per_unit"], row["unit"]),
         cells.UNMEASURED if energy_missing else usd_kwh,
         m["basis"],
         cells.number(m["net_usd_per_day"], 4),

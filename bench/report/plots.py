@@ -150,7 +150,7 @@ def power_plot(entry: Entry) -> tuple[str | None, str | None]:
         idle_w = entry.measurement.idle.power_w
         if idle_w is not None:
             ax.axhline(idle_w, color="grey", linestyle="--", label="idle")
-            ax.legend(loc="center right", fontsize=8)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)  # off the data
         ax.set_xlabel("time since the meter started (s; idle and warm-up come first)")
         ax.set_ylabel("power (W)")
         ax.set_ylim(bottom=0)
@@ -220,7 +220,7 @@ def throughput_over_time(series: RateSeries) -> tuple[str | None, str | None]:
         ax.set_xlabel("time since warm-up began (s)")
         ax.set_ylabel(f"throughput ({rate_unit(series.unit, prefix)})")
         ax.set_title(f"Throughput over time: {series.label}")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)  # off the data
         ax.grid(alpha=0.3)
     return to_svg(fig, f"Throughput over time: {series.label}"), None
 

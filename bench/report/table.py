@@ -52,7 +52,7 @@ def workload_row(entry: Entry, pivot: float | None) -> list[str]:
         power_cell = (
             f"{cells.number(entry.median('power_w'))} {cells.spread_text(entry.stat('power_w'))}"
         )
-        joule_cell = f"{cells.number(entry.median('j_per_unit'))} J/{entry.unit}"
+        joule_cell = cells.joules_text(entry.median("j_per_unit"), entry.unit)
     return [
         entry.device.name or entry.device.id,
         cells.workload_label(entry),
@@ -116,7 +116,7 @@ def total_row(name: str, entries: list[Entry]) -> list[str]:
         joule_cell = power_cell = kwh_cell = "n/a (mixed footings)"
         power = net = None
     if power is not None and rate:
-        power_cell, joule_cell = cells.number(power), f"{cells.number(power / rate)} J/{unit}"
+        power_cell, joule_cell = cells.number(power), cells.joules_text(power / rate, unit)
         usd_w = _sum([v * w if v else None for (v, _), w in zip(revenue, powers, strict=True)])
         if usd_w is not None and len(footings) == 1:  # power-weighted mean of USD per kWh
             kwh_cell = f"{cells.number(usd_w / power, 4)} {footings.pop()}"
@@ -154,7 +154,7 @@ def fleet_total_row(name: str, total: Mapping[str, Any]) -> list[str]:
     unit = str(total["unit"]) if "unit" in total else "unit"
     rate, power = _fleet_figure(total, "units_per_s"), _fleet_figure(total, "power_w")
     net = _fleet_figure(total, "net_usd_per_day")
-    joules = f"{cells.number(power / rate)} J/{unit}" if power is not None and rate else None
+    joules = cells.joules_text(power / rate, unit) if power is not None and rate else None
     ranks = len(total["ranks"]) if "ranks" in total else "?"
     return [
         f"fleet total ({ranks} ranks)",
