@@ -688,6 +688,8 @@ def test_report_cli_writes_the_html_of_a_v1_file(run_cli, tmp_path):
     svgs = _svgs(out.read_text())
     assert len(svgs) == 1 + len(_raw_windows(VM_CPU))
     assert "Schema version 2 (upgraded on read from version 1)" in out.read_text()
+    # the page's first lines say when the market figures it prices with were taken
+    assert "scenario late-2025 (market figures as of 2025-11)." in out.read_text()
 
 
 def test_compare_cli_reads_v1_against_v2(run_cli):

@@ -204,7 +204,9 @@ def _version_text(result: Result) -> str:
     version = f"Schema version {result.schema_version}"
     if result.upgraded_from is not None:
         version += f" (upgraded on read from version {result.upgraded_from})"
-    return f"{version}; scenario {result.scenario_name}."
+    date = result.scenario.get("date")
+    dated = f" (market figures as of {date})" if isinstance(date, str) and date else ""
+    return f"{version}; scenario {result.scenario_name}{dated}."
 
 
 def render_html(result: Result) -> str:
