@@ -330,6 +330,16 @@ def test_compare_flags_different_scenarios():
     assert "notice: results were priced under different scenarios" in format_comparison(cmp)
 
 
+def test_scenarios_of_one_name_are_told_apart_by_date_and_by_the_figures_that_differ():
+    newer = {**SCENARIO, "date": "2025-12", "figures": {**SCENARIO["figures"]}}
+    newer["figures"]["btc_price_usd"] = {**SCENARIO["figures"]["btc_price_usd"], "value": 9e4}
+    cmp = compare_results([_rate_doc(100.0, 0.02), _rate_doc(100.0, 0.02, newer)])
+    (notice,) = cmp["notices"]
+    assert "test-scenario of 2025-11" in notice and "test-scenario of 2025-12" in notice
+    # the figure both have comes first, then the text that differs
+    assert "in figures.btc_price_usd.value 100000.0 -> 90000.0, date 2025-11 -> 2025-12)" in notice
+
+
 def test_compare_flags_different_schema_versions():
     cmp = compare_results([GOLDEN_V1, GOLDEN_V2])
     assert any(

@@ -226,12 +226,55 @@ def notices(docs: list[tuple[str, Result]], repriced_to: str | None) -> list[str
         return out
     scenarios = {label: thaw(r.scenario) for label, r in docs}
     if len({json.dumps(s, sort_keys=True) for s in scenarios.values()}) > 1:
-        names = ", ".join(f"{k}: {r.scenario_name}" for k, r in docs)
+        names = ", ".join(f"{k}: {_dated_name(r.scenario)}" for k, r in docs)
+        first_label, first = next(iter(scenarios.items()))
+        differing = [
+            f"{label} differs from {first_label} in {_differences(first, other)}"
+            for label, other in scenarios.items()
+            if other != first
+        ]
         out.append(
-            f"results were priced under different scenarios ({names}); revenue figures are "
-            "not comparable: pass a scenario to re-price them all"
+            f"results were priced under different scenarios ({names}; "
+            f"{'; '.join(differing)}); revenue figures are not comparable: pass a scenario "
+            "to re-price them all"
         )
     return out
+
+
+def _dated_name(scenario: Mapping[str, Any]) -> str:
+    date = scenario.get("date")
+    return f"{scenario.get('name', '?')} of {date}" if date else str(scenario.get("name", "?"))
+
+
+def _leaves(node: Any, path: str = "") -> dict[str, Any]:
+    """Every number, string or flag of a scenario by its dotted path (sources and notes too)."""
+    if isinstance(node, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            out |= _leaves(value, f"{path}.{key}" if path else str(key))
+        return out
+    if isinstance(node, list):
+        return {path: json.dumps(node, sort_keys=True)}
+    return {path: node}
+
+
+def _differences(a: Mapping[str, Any], b: Mapping[str, Any], most: int = 3) -> str:
+    """The first figures two scenarios disagree on, "path a -> b": figures both have first,
+    numbers before text, then what only one of them has."""
+    la, lb = _leaves(a), _leaves(b)
+
+    def order(k: str) -> tuple[bool, bool, str]:
+        both = k in la and k in lb
+        return (not both, not (both and _is_number(la[k]) and _is_number(lb[k])), k)
+
+    diff = sorted((k for k in set(la) | set(lb) if la.get(k) != lb.get(k)), key=order)
+    shown = [f"{k} {la.get(k, 'absent')} -> {lb.get(k, 'absent')}" for k in diff[:most]]
+    more = f" and {len(diff) - most} more" if len(diff) > most else ""
+    return ", ".join(shown) + more
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def compare_results(
