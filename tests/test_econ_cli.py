@@ -258,3 +258,19 @@ def test_econ_tco_ai_revenue(run_cli):
 )
 def test_econ_tco_bad_input(run_cli, args):
     assert_bad_input(run_cli(*args))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("econ", "cards"),
+        ("econ", "mining", "--hashrate-hs", "7.3e9", "--power-w", "650"),
+        ("econ", "ai", "--units-per-s", "3000", "--power-w", "700", "--usd-per-hour", "4"),
+    ],
+)
+def test_every_output_showing_figure_kinds_says_what_they_mean(run_cli, args):
+    res = run_cli(*args)
+    assert res.exit_code == 0, res.stderr
+    assert "kinds: V read in a primary or near-primary source, S secondary source, E estimate" in (
+        " ".join(res.stdout.split())
+    )

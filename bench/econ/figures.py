@@ -8,6 +8,13 @@ from dataclasses import dataclass
 
 from bench.errors import ScenarioError
 
+# What each kind of figure means, for every output that shows kinds.
+KIND_LEGEND = (
+    "kinds: V read in a primary or near-primary source, S secondary source, E estimate (its "
+    "reasoning in the source), list maker's list price, derived computed from other figures, "
+    "override given on the command line"
+)
+
 
 @dataclass(frozen=True)
 class Figure:

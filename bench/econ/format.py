@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bench.econ.figures import KIND_LEGEND
+
 
 def num(x: float | None) -> str:
     """A number in 4 significant figures, thousands separated when large; "-" for None."""
@@ -80,7 +82,7 @@ def assumption_lines(doc: dict) -> list[str]:
     """The scenario's figures with their dates and kinds (sources are in the JSON)."""
     figures = doc["scenario"]["figures"]
     pairs = [(key, f"{num(f['value'])}  ({f['date']}, {f['kind']})") for key, f in figures.items()]
-    return ["Assumptions (date, kind; sources with --json):", *rows(pairs)]
+    return ["Assumptions (date, kind; sources with --json):", *rows(pairs), f"  ({KIND_LEGEND})"]
 
 
 def format_mining(doc: dict) -> str:
@@ -201,6 +203,7 @@ def format_cards(cards: list[dict], platforms: dict | None = None) -> str:
             for name, p in platforms.items()
         ]  # fmt: skip
         lines += table(["platform", "host W", "host USD", "what"], pbody, left=(0, 3))
+    lines.append(f"Prices are [kind, date]; {KIND_LEGEND}.")
     return "\n".join(lines)
 
 

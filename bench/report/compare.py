@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bench.econ.figures import KIND_LEGEND
 from bench.econ.tco import procurement
 from bench.errors import InvalidInput
 from bench.hardware import find_card
@@ -421,7 +422,7 @@ def format_comparison(comparison: dict) -> str:
         "per GPU on board power (the card price alone where there are no revenue figures); "
         f"payback and TCO from bench.econ (TCO over {years:g} years: capex plus electricity x "
         "PUE while running). "
-        "range: (max - min) / median over the windows. " + cells.BASIS_LEGEND,
+        f"range: (max - min) / median over the windows. Price {KIND_LEGEND}. " + cells.BASIS_LEGEND,
         width=100,
     )
     for v in comparison["verdicts"]:
