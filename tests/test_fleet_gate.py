@@ -43,6 +43,23 @@ def test_slower_within_noise_passes(run_cli, tmp_path):
     assert json.loads(out.stdout)["verdicts"][0]["verdict"] == "SAME"
 
 
+def test_a_pass_the_noise_made_blind_is_marked_inconclusive(run_cli, tmp_path):
+    # noise 15 % against a 5 % gate: a 10 % slowdown passes as SAME, so the pass says so
+    base = write(tmp_path, "base.json", 1000.0, 0.15)
+    new = write(tmp_path, "new.json", 900.0, 0.02)
+    doc = json.loads(gate(run_cli, base, new, "5", "--json").stdout)
+    assert doc["inconclusive"] == 1 and doc["verdicts"][0]["inconclusive"] is True
+    text = gate(run_cli, base, new, "5")
+    assert text.exit_code == 0
+    assert text.stdout.startswith("INCONCLUSIVE: SAME sha256d")
+    assert "gate: 1 workload(s) INCONCLUSIVE: their runs' window range is wider than 5%" in (
+        text.stdout
+    )
+    # at a 20 % gate the same runs could have shown a 20 % slowdown: a plain pass
+    wide = json.loads(gate(run_cli, base, new, "20", "--json").stdout)
+    assert wide["inconclusive"] == 0 and "INCONCLUSIVE" not in gate(run_cli, base, new, "20").stdout
+
+
 def test_faster_passes_and_text_names_the_outcome(run_cli, tmp_path):
     base = write(tmp_path, "base.json", 1000.0, 0.02)
     new = write(tmp_path, "new.json", 1200.0, 0.02)

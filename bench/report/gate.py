@@ -4,6 +4,8 @@ It reuses compare's SAME/FAST/SLOW verdicts (bench.report.compare.verdict): a wo
 the gate when its verdict is SLOW (slower than the baseline by more than the larger of the two
 runs' window ranges, so not noise) and it is slower by more than PCT percent. SAME, FAST,
 UNKNOWN (one window each: the noise is not known) and UNMEASURED never fail it; all are listed.
+A pass is marked INCONCLUSIVE where the noise is wider than PCT (or unknown): the gate could
+not have seen a slowdown of PCT there, and says so rather than passing it quietly.
 Two fleet documents are gated rank by rank (each rank's card against the same rank's card).
 """
 
@@ -24,11 +26,17 @@ def check_pct(pct: float) -> float:
 
 
 def gate_verdict(verdict: dict, pct: float) -> dict:
-    """One compare verdict with the gate's decision: fail, and how much slower in percent."""
+    """One compare verdict with the gate's decision: fail, and how much slower in percent;
+    inconclusive where it passes only because the runs' noise is wider than PCT (a slowdown of
+    PCT would have been called SAME as well) or the noise is not known."""
     rel = verdict.get("rel_diff")
     slower_pct = -100.0 * rel if isinstance(rel, (int, float)) else None
     fails = verdict["verdict"] == "SLOW" and slower_pct is not None and slower_pct > pct
-    return {**verdict, "slower_pct": slower_pct, "fails": fails}
+    noise = verdict.get("noise")
+    blind = verdict["verdict"] == "UNKNOWN" or (
+        verdict["verdict"] == "SAME" and isinstance(noise, (int, float)) and 100 * noise > pct
+    )
+    return {**verdict, "slower_pct": slower_pct, "fails": fails, "inconclusive": blind}
 
 
 def _pairs(baseline: Any, new: Any) -> tuple[list[tuple[int | None, Any, Any]], list[str]]:
@@ -61,6 +69,7 @@ def run_gate(baseline: Any, new: Any, pct: float) -> dict:
         "fail_if_slower_pct": pct,
         "baseline": str(baseline) if pairs[0][0] is None else f"fleet {baseline}",
         "failed": any(v["fails"] for v in judged),
+        "inconclusive": sum(v["inconclusive"] for v in judged),
         "verdicts": judged,
         "notices": list(dict.fromkeys(notices)),
     }
@@ -72,7 +81,7 @@ def format_gate(gate: dict) -> str:
     for v in gate["verdicts"]:
         diff = "n/a" if v["rel_diff"] is None else f"{100 * v['rel_diff']:+.1f}%"
         noise = "n/a" if v["noise"] is None else f"{100 * v['noise']:.1f}%"
-        mark = "FAIL" if v["fails"] else "ok"
+        mark = "FAIL" if v["fails"] else ("INCONCLUSIVE" if v["inconclusive"] else "ok")
         where = "" if v["rank"] is None else f"rank {v['rank']}: "
         lines.append(
             f"{mark}: {where}{v['verdict']} {v['workload']} on {v['other']}: throughput {diff} "
@@ -85,4 +94,11 @@ def format_gate(gate: dict) -> str:
         if failed
         else f"gate: passed (no workload slower by more than {pct:g}% beyond noise)"
     )
+    if gate["inconclusive"]:
+        lines.append(
+            f"gate: {gate['inconclusive']} workload(s) INCONCLUSIVE: their runs' window range "
+            f"is wider than {pct:g}% (or unknown), so a slowdown of {pct:g}% would pass too; "
+            "rerun on a quieter machine, with more windows (--min-windows), or gate at a "
+            "larger percentage"
+        )
     return "\n".join(lines) + "\n"
