@@ -236,3 +236,17 @@ def test_a_crashing_workload_is_reported_and_the_others_kept(tmp_path, monkeypat
         }
     ]
     assert json_path.exists()
+
+
+def test_device_all_without_a_gpu_says_it_measures_the_cpu(run_cli, tmp_path):
+    from bench.devices import find_devices
+
+    if any(d.kind == "cuda" for d in find_devices()):
+        pytest.skip("this machine has a GPU: --device all measures it")
+    res = run_cli(
+        "run", "--device", "all", "--quick", "--workloads", "sha256d", "--out", tmp_path,
+        "--no-report", "--quiet", "--window-s", "0.05", "--min-windows", "2",
+        "--max-windows", "2", "--timeout-s", "1", "--in-process",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.stderr
+    assert res.stderr == "joulebench: --device all: no GPU found, so the CPU is measured\n"

@@ -75,6 +75,8 @@ def run_cmd(
             device, workloads, quick, scenario, out_dir, not no_report, settings, measure,
             overrides, isolate=not in_process,
         )  # fmt: skip
+    if device == "all" and all(d.kind != "cuda" for d in plan.devices):
+        say("joulebench: --device all: no GPU found, so the CPU is measured", err=True)
     progress = RunProgress(enabled=not quiet)
     try:
         doc, json_path, html_path = runner.execute(plan, progress)
