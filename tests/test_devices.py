@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,7 @@ def test_devices_text(run_cli):
     res = run_cli("devices")
     assert res.exit_code == 0 and res.stdout.startswith(("cpu", "cuda:"))
     assert "energy:" in res.stdout
+    assert f"(cpu, {os.cpu_count()} logical CPUs, " in res.stdout  # how many cores a run had
 
 
 def test_gpus_through_fake_nvml():

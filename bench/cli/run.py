@@ -23,7 +23,9 @@ def devices_cmd(as_json: bool) -> None:
         return
     for d in found.devices:
         memory = f"{d.memory_bytes / 2**30:.0f} GiB" if d.memory_bytes else "memory unknown"
-        say(f"{d.id:<8} {d.name} ({d.kind}, {memory})")
+        cpus = (d.extra or {}).get("logical_cpus") if d.kind == "cpu" else None
+        threads = f", {cpus} logical CPUs" if isinstance(cpus, int) else ""
+        say(f"{d.id:<8} {d.name} ({d.kind}{threads}, {memory})")
         say(f"{'':<8} energy: {d.energy_source}: {d.energy_note}")
     if found.cuda_note:
         say(f"no GPU: {found.cuda_note}")
