@@ -371,3 +371,28 @@ def test_work_and_energy_are_timed_on_the_meters_clock_by_default():
     assert [w.elapsed_s for w in m.windows] == [5.0] * 5
     assert all(w.reading.elapsed_s == w.elapsed_s for w in m.windows)
     assert MeasureConfig().clock is None
+
+
+def test_a_warm_up_settled_below_the_working_rate_is_flagged():
+    # 2 s of warm-up on a plateau at half speed (it "settles": two equal chunks), then the
+    # rate doubles 2.5 s into the first window: warm-up 50 %, first window 75 % of the rest
+    clock, gpu, meter = gpu_setup()
+    slow_steps = 144  # 4.5 s of 1/32 s steps
+
+    def step_s(k: int) -> float:
+        return 2 * STEP_S if k < slow_steps else STEP_S
+
+    m = measure_workload(
+        Synthetic(clock, gpu, step_s), meter, config(clock, min_windows=3, max_windows=3)
+    )
+    assert m.warmup.settled and m.warmup.rates_per_s[-1] == 32_000.0
+    assert [w.units_per_s for w in m.windows] == [48_000.0, 64_000.0, 64_000.0]
+    (warning,) = [w for w in m.warnings if w.startswith("warm-up settled")]
+    assert warning.startswith("warm-up settled at 50% of the rate the later windows ran at")
+    assert "(first window 75%)" in warning
+
+
+def test_a_warm_up_at_the_working_rate_is_not_flagged():
+    clock, gpu, meter = gpu_setup()
+    m = measure_workload(Synthetic(clock, gpu), meter, config(clock, min_windows=3))
+    assert not [w for w in m.warnings if w.startswith("warm-up settled")]

@@ -9,6 +9,7 @@ gives the shape agreed in docs/interfaces.md.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import InitVar, dataclass, field
 from functools import cached_property
@@ -249,6 +250,27 @@ def _min_windows_warning(m: Measurement, min_windows: int) -> list[str]:
     ]
 
 
+COLD_START_FRACTION = 0.9  # a settled warm-up whose last chunk ran under this x the median
+
+
+def _cold_start_warning(m: Measurement) -> list[str]:
+    """A warm-up that "settled" on a plateau below the working rate (the rate still climbing
+    slowly, or a stall), seen as its last chunk and the first window both under
+    COLD_START_FRACTION of the median of the later windows."""
+    rates = [w.units_per_s for w in m.windows]
+    if not m.warmup.settled or not m.warmup.rates_per_s or len(rates) < 3:
+        return []
+    later = statistics.median(rates[1:])
+    last_chunk, first = m.warmup.rates_per_s[-1], rates[0]
+    if later <= 0 or max(last_chunk, first) >= COLD_START_FRACTION * later:
+        return []
+    return [
+        f"warm-up settled at {last_chunk / later:.0%} of the rate the later windows ran at "
+        f"(first window {first / later:.0%}): the early windows ran cold or the machine was "
+        "busy; allow a longer warm-up (--warmup-max-s) or rerun on a quieter machine"
+    ]
+
+
 def _throttle_warning(m: Measurement) -> list[str]:
     hot = [w for w in m.windows if w.health.throttled]
     if not hot:
@@ -288,6 +310,7 @@ def build_warnings(m: Measurement) -> list[str]:
             f"warm-up did not settle in {m.warmup.seconds:.1f} s: early windows may run cold; "
             "allow a longer warm-up"
         )
+    out += _cold_start_warning(m)
     if "min_windows" in config:
         out += _min_windows_warning(m, config["min_windows"])
     if "rel_spread_bound" in config:
