@@ -859,3 +859,17 @@ def test_a_merged_fleet_shows_each_cards_figures_as_a_strip_per_workload(run_cli
         f"cpu [b rank 2], cpu [b rank 3]: {RAPL_REASON}); throughput only."
     )
     assert note in page
+
+
+def test_prices_stored_by_an_earlier_pricing_are_flagged_until_re_priced(run_cli):
+    # the v2 golden file was priced before mining uptime and the AI sold fraction were applied
+    # each to its own family (its llm-decode net assumes the card sold all day)
+    shown = run_cli("report", GOLDEN_V2)
+    assert shown.exit_code == 0, shown.stderr
+    notice = next(x for x in shown.stdout.splitlines() if "earlier joulebench's pricing" in x)
+    assert notice.startswith("warning: sha256d @ cuda:0, llm-decode @ cuda:0, llm-decode @ cpu:")
+    repriced = run_cli("report", GOLDEN_V2, "--scenario", "late-2025")
+    assert repriced.exit_code == 0 and "earlier joulebench's pricing" not in repriced.stdout
+    # what today's pricing writes is not flagged
+    fresh = reprice(load_result(GOLDEN_V2), "late-2025")
+    assert all("running_fraction" in e.economics.data for e in fresh.workloads)

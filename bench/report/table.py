@@ -244,7 +244,35 @@ def all_warnings(result: Result) -> list[str]:
     for entry in result.workloads:
         for warning in entry.measurement.warnings:
             labels.setdefault(warning, []).append(cells.workload_label(entry))
-    return [*result.warnings, *(f"{', '.join(who)}: {w}" for w, who in labels.items())]
+    return [
+        *result.warnings,
+        *older_pricing_notice(result),
+        *(f"{', '.join(who)}: {w}" for w, who in labels.items()),
+    ]
+
+
+# Written by bench.econ.pricing since mining uptime and the AI sold fraction were applied each
+# to its own family: stored prices without it come from an earlier joulebench's rules.
+CURRENT_PRICING_KEY = "running_fraction"
+
+
+def older_pricing_notice(result: Result) -> list[str]:
+    """One line where stored prices predate the current pricing rules (shown as stored)."""
+    old = [
+        cells.workload_label(e)
+        for e in result.workloads
+        if e.economics.data
+        and e.economics.unmeasured is None
+        and e.economics.basis != "unpriced"
+        and CURRENT_PRICING_KEY not in e.economics.data
+    ]
+    if not old or result.repriced is not None:
+        return []
+    return [
+        f"{', '.join(old)}: prices as stored, from an earlier joulebench's pricing (mining "
+        "uptime and the AI sold fraction were applied differently); pass --scenario NAME to "
+        "re-price under the current rules"
+    ]
 
 
 def status_lines(result: Result) -> list[str]:
