@@ -183,3 +183,13 @@ def test_own_example_package_footing_adds_no_host_overhead():
     board = mining_revenue(1e14, 2000, own_scenario(), footing="board")
     # board power on the default platform (an SXM server): 575 W per GPU added
     assert board["platform"] == "sxm-server" and board["wall_power_w"] == 2575.0
+
+
+def test_asic_reference_net_by_hand():
+    # own example: 3.25 BTC x 0.98 per 1e22 hashes; S21 XP 270 TH/s at 3,645 W, uptime 0.8
+    ref = next(r for r in asic_references(own_scenario()) if r["name"] == "Antminer S21 XP")
+    running = 270e12 * 86_400 * 3.25 * 0.98 / 1e22 * 80_000  # 594.4 USD per day running
+    electricity = 3.645 * 24 * 1.25 * 0.05 * 0.8  # kW x h x PUE x USD/kWh x uptime = 4.374
+    assert ref["usd_per_day"] == pytest.approx(running, rel=1e-12)
+    assert ref["electricity_usd_per_day"] == pytest.approx(electricity, rel=1e-12)
+    assert ref["net_usd_per_day"] == pytest.approx(0.8 * running - electricity, rel=1e-12)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bench.econ import bitcoin
 from bench.econ.datafiles import load_data
-from bench.econ.footing import J_PER_KWH
+from bench.econ.footing import J_PER_KWH, electricity_usd_per_day
 from bench.econ.scenario import Figure, Scenario
 
 ASIC_FILE = "asics.toml"
@@ -60,6 +60,8 @@ def asic_reference(asic: Asic, scenario: Scenario) -> dict:
     """One ASIC's nameplate and what it earns under the scenario, on the wall footing."""
     usd_per_j = usd_per_j_mining(asic.j_per_th / bitcoin.TH_HS, scenario)
     usd_per_day = usd_per_j * asic.power_w * bitcoin.SECONDS_PER_DAY
+    uptime = scenario.value("uptime")  # mining's running share, as for a measured miner
+    electricity = electricity_usd_per_day(asic.power_w, scenario, uptime)
     doc = {
         "name": asic.name,
         "th_s": asic.th_s,
@@ -68,6 +70,9 @@ def asic_reference(asic: Asic, scenario: Scenario) -> dict:
         "usd_per_day": usd_per_day,
         "usd_per_j": usd_per_j,
         "usd_per_kwh": usd_per_j * J_PER_KWH,
+        "uptime": uptime,
+        "electricity_usd_per_day": electricity,
+        "net_usd_per_day": usd_per_day * uptime - electricity,
         "footing": "wall",
         "source": asic.source,
         "date": asic.date,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from bench.errors import InvalidInput
 
@@ -155,6 +156,13 @@ def wall_power_w(power_w: float, footing: str | Boundary) -> float:
 def facility_kwh_per_day(wall_w: float, pue: float) -> float:
     """Energy drawn from the grid in one full day at this wall power, with PUE."""
     return wall_w * pue * HOURS_PER_DAY / 1000.0
+
+
+def electricity_usd_per_day(wall_w: float, scenario: Any, busy: float = 1.0) -> float:
+    """Electricity cost per day at this wall power, with PUE, running a `busy` share of it
+    (scenario: a bench.econ.Scenario)."""
+    kwh = facility_kwh_per_day(wall_w, scenario.value("pue")) * busy
+    return kwh * scenario.value("electricity_usd_kwh")
 
 
 def footing_fields(power_w: float, footing: str | Boundary, pue: float) -> dict:

@@ -172,12 +172,17 @@ def format_asics(refs: list[dict], scenario_name: str) -> str:
     """The ASIC references and what they earn under a scenario."""
     body = [
         [a["name"], num(a["th_s"]), num(a["power_w"]), num(a["j_per_th"]), num(a["usd_per_day"]),
-         num(a["usd_per_kwh"])]
+         num(a["usd_per_kwh"]), num(a["net_usd_per_day"]),
+         num(a["price_usd"]) if "price_usd" in a else "unpriced"]
         for a in refs
     ]  # fmt: skip
-    head = ["model", "TH/s", "W (wall)", "J/TH", "USD/day", "USD/kWh"]
+    head = ["model", "TH/s", "W (wall)", "J/TH", "USD/day", "USD/kWh", "net USD/day", "price USD"]
     title = f"ASIC references (nameplate, wall power), scenario {scenario_name}:"
-    return "\n".join([title, *table(head, body)])
+    note = (
+        "USD/day: running all day; net USD/day: at the scenario's mining uptime, after "
+        "electricity at wall power x PUE; price: USD per TH/s x TH/s"
+    )
+    return "\n".join([title, *table(head, body), note])
 
 
 def _priced(fig: dict | None) -> str:

@@ -18,6 +18,7 @@ from bench.econ.footing import (
     boundary,
     check_finite,
     check_positive,
+    electricity_usd_per_day,
     facility_kwh_per_day,
     footing_fields,
 )
@@ -31,12 +32,6 @@ def btc_per_day(hashrate_hs: float, scenario: Scenario) -> float:
     """Expected BTC per day of running for a hashrate, after the pool fee."""
     bph = bitcoin.btc_per_hash(scenario.reward_btc, scenario.difficulty, scenario.value("pool_fee"))
     return hashrate_hs * bitcoin.SECONDS_PER_DAY * bph
-
-
-def electricity_usd_per_day(wall_w: float, scenario: Scenario, busy: float = 1.0) -> float:
-    """Electricity cost per day at this wall power, with PUE, running a `busy` share of it."""
-    kwh = facility_kwh_per_day(wall_w, scenario.value("pue")) * busy
-    return kwh * scenario.value("electricity_usd_kwh")
 
 
 def mining_revenue(

@@ -17,10 +17,10 @@ from bench.econ.footing import (
     check_finite,
     check_fraction,
     check_positive,
+    electricity_usd_per_day,
     facility_kwh_per_day,
     footing_fields,
 )
-from bench.econ.mining import electricity_usd_per_day
 from bench.econ.path import (
     DAYS_PER_MONTH,
     DAYS_PER_YEAR,

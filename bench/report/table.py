@@ -93,7 +93,7 @@ def asic_row(ref: Mapping[str, Any]) -> list[str]:
         f"{cells.number(ref['power_w'] / ref['th_s'])} J/TH",  # what j_per_th says, if given
         f"{cells.number(ref['usd_per_kwh'], 4)} {cells.asic_footing(ref)}",
         "mining",
-        "",
+        cells.number(ref["net_usd_per_day"], 4) if "net_usd_per_day" in ref else "",
         "",
     ]
 
