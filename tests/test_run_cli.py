@@ -121,6 +121,7 @@ def test_quick_run_writes_valid_result_and_report(quick_result):
             assert w["energy_j"] == POWER_W * span_s
             assert w["power_avg_w"] == POWER_W
             assert w["above_idle_energy_j"] == 0.0  # idle read the same 40 W
+            assert w["throttled"] is None  # a CPU meter cannot see throttling: not "false"
         assert entry["idle"]["power_w"] == POWER_W
         assert entry["summary"]["power_w"]["median"] == POWER_W
         j_per_unit = [

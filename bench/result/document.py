@@ -36,7 +36,9 @@ CHANGES: list[tuple[int, str]] = [
         "(CPU energy from RAPL, no host overhead); idle settled/seconds/span_s; rel_spread and "
         "ci95_* null for one window. Adds the required top-level status {state: complete|"
         "partial|interrupted, failed: [{workload, device, reason}], not_reached: [workload]}; "
-        "a v1 file's status is read from its 'not measured' warnings",
+        "a v1 file's status is read from its 'not measured' warnings. Later in v2 (a "
+        "relaxation, older readers take it): a window's throttled is null where the device's "
+        "meter cannot observe throttling (a CPU)",
     ),
 ]
 

@@ -79,7 +79,7 @@ class WindowRecord:
     above_idle_energy_j: float | None
     energy_source: str
     power_avg_w: float | None
-    throttled: bool
+    throttled: bool | None  # None: not observable on that device (a CPU), not "no"
     t_begin_s: float | None  # seconds after the measurement's origin; None in older files
     t_end_s: float | None
     data: Mapping[str, Any] = field(default_factory=lambda: EMPTY, repr=False)
@@ -102,7 +102,7 @@ class WindowRecord:
             above_idle_energy_j=node.get("above_idle_energy_j").number(optional=True),
             energy_source=node.get("energy_source").text(optional=True) or UNMEASURED,
             power_avg_w=node.get("power_avg_w").number(minimum=0, optional=True),
-            throttled=bool(node.get("throttled").flag(optional=True)),
+            throttled=node.get("throttled").flag(optional=True),
             t_begin_s=node.get("t_begin_s").number(optional=True),
             t_end_s=node.get("t_end_s").number(optional=True),
             data=freeze(node.obj()),

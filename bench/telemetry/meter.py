@@ -44,7 +44,7 @@ class Health:
     temperature_c: float | None = None
     power_limit_w: float | None = None
     throttle_reasons: tuple[str, ...] = ()
-    throttled: bool = False
+    throttled: bool | None = None  # None: this device's meter cannot observe throttling
 
 
 @dataclass(frozen=True)
