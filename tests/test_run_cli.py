@@ -123,6 +123,9 @@ def test_quick_run_writes_valid_result_and_report(quick_result):
             assert w["above_idle_energy_j"] == 0.0  # idle read the same 40 W
             assert w["throttled"] is None  # a CPU meter cannot see throttling: not "false"
         assert entry["idle"]["power_w"] == POWER_W
+        load = entry["context"]["load_average"]  # how busy the host was, as the OS says
+        assert len(load["before"]) == len(load["after"]) == 3
+        assert all(x >= 0 for x in load["before"] + load["after"])
         assert entry["summary"]["power_w"]["median"] == POWER_W
         j_per_unit = [
             POWER_W * (w["t_end_s"] - w["t_begin_s"]) / w["units"] for w in entry["windows"]
@@ -133,6 +136,7 @@ def test_quick_run_writes_valid_result_and_report(quick_result):
     assert on_disk["scenario"]["name"] == "late-2025"
     assert on_disk["environment"]["git"]["commit"]
     assert "<svg" in html_path.read_text()
+    assert "Host load average (1 min): " in html_path.read_text()
 
 
 def test_report_and_compare_work_on_saved_results(run_cli, quick_result, tmp_path):

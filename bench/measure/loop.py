@@ -19,6 +19,7 @@ how many there were.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -302,6 +303,21 @@ def _trace_since(trace: PowerTrace, t0: float) -> PowerTrace:
     return PowerTrace(t_s, tuple(trace.power_w[i] for i in keep), trace.source)
 
 
+LOAD_NOTE = (
+    "the host's 1, 5 and 15 minute load averages as the workload's measurement began and ended "
+    "(this run's own work included): a figure near or above the logical CPU count means the "
+    "machine was shared"
+)
+
+
+def load_average() -> list[float] | None:
+    """The host's 1, 5 and 15 minute load averages, or None where the system has none."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
 def measure_workload(
     workload: Any,
     meter: EnergyMeter,
@@ -316,6 +332,7 @@ def measure_workload(
     if config.clock is None:
         config = replace(config, clock=meter.now)
     workload.sync()  # setup() may have left work queued: idle means nothing enqueued
+    load_before = load_average()
     meter.start()
     try:
         origin = meter.now()
@@ -326,7 +343,10 @@ def measure_workload(
         windows, stopped_by = run_windows(
             workload, meter, config, idle, progress, origin, on_window
         )
-        context = meter.context()
+        context = {
+            **meter.context(),
+            "load_average": {"before": load_before, "after": load_average(), "note": LOAD_NOTE},
+        }
     finally:
         meter.stop()
     return Measurement(

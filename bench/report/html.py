@@ -153,7 +153,24 @@ def _time_caption(entry: Entry) -> str:
         text += f"; warm-up {m.warmup.seconds:.2g} s ({settled})."
     if any(w.t_begin_s is None for w in m.windows):
         text += " Window times not recorded (an older result): windows drawn end to end."
-    return text
+    return text + _load_text(m.data.get("context"), entry.device.data.get("extra"))
+
+
+def _load_text(context: Any, extra: Any) -> str:
+    """ " Host load average (1 min) 0.4 before, 1.9 after; 2 logical CPUs." where recorded."""
+    load = context.get("load_average") if isinstance(context, Mapping) else None
+    if not isinstance(load, Mapping):
+        return ""
+    before, after = load.get("before"), load.get("after")
+    if not (isinstance(before, list | tuple) and isinstance(after, list | tuple)):
+        return ""
+    if not (before and after):
+        return ""
+    if not all(isinstance(x, int | float) for x in (before[0], after[0])):
+        return ""
+    cpus = extra.get("logical_cpus") if isinstance(extra, Mapping) else None
+    of = f" ({cpus} logical CPUs)" if isinstance(cpus, int) else ""
+    return f" Host load average (1 min): {before[0]:g} before, {after[0]:g} after{of}."
 
 
 def _figures(plots: Any, made: list, heading: str, first: int, intro: str) -> str:
