@@ -9,6 +9,7 @@ moves, OSC 8 links, the bell and carriage returns come only from this project's 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import re
@@ -110,9 +111,47 @@ def clean(text: object, keep_newlines: bool = True) -> str:
     return controls.sub("\ufffd", out)
 
 
+class OutputFailed(Exception):
+    """Standard output or error could not be written: a full disk (/dev/full), a closed
+    stream, or a reader that went away (a closed pipe, `| head -c1`)."""
+
+    def __init__(self, cause: OSError, stream: str) -> None:
+        super().__init__(f"cannot write to standard {stream}: {cause.strerror or cause}")
+        self.cause, self.stream = cause, stream
+
+    @property
+    def reader_gone(self) -> bool:
+        """The reader closed the pipe: nothing to say (as `head` expects)."""
+        return isinstance(self.cause, BrokenPipeError)
+
+
+def echo(text: str, err: bool = False, nl: bool = True) -> None:
+    """click.echo, whose write failures become OutputFailed (the CLI says them in one line)."""
+    stream = "error" if err else "output"
+    if (sys.stderr if err else sys.stdout) is None:  # started with it closed (`>&-`)
+        raise OutputFailed(OSError(errno.EBADF, "it is closed"), stream)
+    try:
+        click.echo(text, err=err, nl=nl)
+    except OSError as exc:
+        raise OutputFailed(exc, stream) from None
+
+
+def flush_stdout() -> None:
+    """Flush what standard output holds (so that a full disk is seen before exit)."""
+    stream = sys.stdout
+    if stream is None:
+        return
+    try:
+        stream.flush()
+    except OSError as exc:
+        raise OutputFailed(exc, "output") from None
+    except ValueError:  # closed
+        return
+
+
 def say(text: object = "", err: bool = False, nl: bool = True) -> None:
     """Print text that may carry data (click.echo after clean)."""
-    click.echo(clean(text), err=err, nl=nl)
+    echo(clean(text), err=err, nl=nl)
 
 
 class CleanFormatter(logging.Formatter):
@@ -133,4 +172,4 @@ def emit_json(doc: object) -> None:
             f"a figure is out of range (infinite or NaN), so no JSON is printed: {exc}; "
             "check the inputs for extreme values"
         ) from None
-    click.echo(text)  # ensure_ascii: control characters in data are escaped as \\u00XX
+    echo(text)  # ensure_ascii: control characters in data are escaped as \\u00XX

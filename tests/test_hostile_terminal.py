@@ -84,3 +84,76 @@ def test_devices_listing_cleans_device_names(run_cli, monkeypatch):
 def test_log_lines_are_cleaned():
     record = logging.LogRecord("bench.x", logging.WARNING, "f", 1, "name %s", ("\x1b[2Jz",), None)
     assert CleanFormatter("%(message)s").format(record) == "name z"
+
+
+# --- standard output that cannot be written ------------------------------------------------
+
+HEADER = (  # the genesis block's header: a mine run that prints a found nonce
+    "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b2"
+    "7ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c"
+)
+PRINTING = [
+    ("econ", "cards"),
+    ("econ", "cards", "--json"),
+    ("devices",),
+    ("report", str(GOLDEN_V2)),
+    ("mine", "--header", HEADER, "--nonce-start", "2083236890", "--nonce-count", "16",
+     "--zero-bits", "32"),
+]  # fmt: skip
+
+
+def _joulebench(args, **kw):
+    import subprocess
+    import sys
+
+    code = "import sys; from bench.cli import main; sys.argv[0] = 'joulebench'; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=False, text=True, timeout=120, **kw
+    )
+
+
+@pytest.mark.parametrize("args", PRINTING, ids=lambda a: " ".join(a[:2]))
+def test_a_full_disk_on_stdout_is_one_line_and_status_2(args, tmp_path):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    err = tmp_path / "err"
+    with open("/dev/full", "w") as full, err.open("w") as err_file:
+        res = _joulebench(args, stdout=full, stderr=err_file)
+    assert res.returncode == 2
+    assert err.read_text() == (
+        "joulebench: error: cannot write to standard output: No space left on device\n"
+    )
+
+
+def test_a_closed_stdout_is_one_line_and_status_2(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys; os.close(1); sys.stdout = None; sys.argv[0] = 'joulebench'; "
+        "from bench.cli import main; main()"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code, "econ", "cards"], capture_output=False,
+        stderr=subprocess.PIPE, text=True, timeout=120,
+    )  # fmt: skip
+    assert res.returncode == 2
+    assert res.stderr == "joulebench: error: cannot write to standard output: it is closed\n"
+
+
+def test_a_reader_that_went_away_is_status_141_and_silent(tmp_path):
+    # stdout a pipe whose reader closed it: every write is EPIPE (BrokenPipeError)
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        res = subprocess.run(
+            [sys.executable, "-c", "from bench.cli import main; main()", "econ", "cards"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert res.returncode == 141 and res.stderr == ""

@@ -8,13 +8,14 @@ that `joulebench mine` and `joulebench econ` start fast.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 
 import click
 
 from bench import __version__
-from bench.console import CleanFormatter, clean
+from bench.console import CleanFormatter, OutputFailed, clean, flush_stdout
 from bench.errors import JoulebenchError, RunInterrupted, Terminated
 
 
@@ -25,6 +26,9 @@ class JoulebenchGroup(click.Group):
         previous = _on_sigterm(_terminate)  # SIGTERM stops a command as Ctrl-C does
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            flush_stdout()  # a full disk is seen here, not as an "Exception ignored" at exit
+        except OutputFailed as exc:
+            _output_failed(exc)
         except click.ClickException as exc:
             _fail(exc.format_message())
         except JoulebenchError as exc:
@@ -75,6 +79,28 @@ def _interrupted(exc: BaseException) -> None:
     message = str(exc) if isinstance(exc, RunInterrupted) else "interrupted; nothing written"
     click.echo(f"joulebench: {clean(message)}", err=True)
     sys.exit(getattr(exc, "exit_code", 130))
+
+
+def _output_failed(exc: OutputFailed) -> None:
+    """Standard output could not be written: one line on stderr (nothing where the reader
+    closed the pipe), exit status 2; what stdout still buffers is dropped, not retried."""
+    _drop_stdout()
+    if exc.reader_gone:
+        sys.exit(141)  # 128 + SIGPIPE, as a shell reports a writer whose reader went away
+    if exc.stream == "error":
+        sys.exit(2)  # stderr itself failed: there is nowhere to say so
+    _fail(str(exc))
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null so that the interpreter's last flush finds nothing
+    to fail on."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):  # no stdout at all: nothing to drop
+        pass
 
 
 def _fail(message: str) -> None:

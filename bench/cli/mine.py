@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bench.console import emit_json
+from bench.console import emit_json, say
 
 
 @click.command()
@@ -30,14 +30,14 @@ def mine(header_hex, nonce_start, nonce_count, zero_bits, target_hex, backend, a
         return
     doc = result.to_dict()
     rate = f"{doc['hashrate_hs'] / 1e6:.2f} MH/s" if doc["hashrate_hs"] else "rate unmeasured"
-    click.echo(
+    say(
         f"{doc['backend']} ({doc['path']}): {doc['hashes']} hashes from nonce "
         f"{doc['nonce_start']} in {doc['seconds']:.4f} s, {rate}"
     )
-    click.echo(f"target {doc['target']}")
-    click.echo(f"{len(doc['found'])} found")
+    say(f"target {doc['target']}")
+    say(f"{len(doc['found'])} found")
     for item in doc["found"]:
-        click.echo(f"  nonce {item['nonce']:>10}  hash {item['hash']}")
+        say(f"  nonce {item['nonce']:>10}  hash {item['hash']}")
 
 
 COMMANDS = [mine]
