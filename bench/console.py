@@ -131,9 +131,20 @@ def echo(text: str, err: bool = False, nl: bool = True) -> None:
     if (sys.stderr if err else sys.stdout) is None:  # started with it closed (`>&-`)
         raise OutputFailed(OSError(errno.EBADF, "it is closed"), stream)
     try:
-        click.echo(text, err=err, nl=nl)
+        try:
+            click.echo(text, err=err, nl=nl)
+        except UnicodeEncodeError:  # a lone surrogate, or a terminal that is not UTF-8
+            click.echo(_encodable(text, sys.stderr if err else sys.stdout), err=err, nl=nl)
     except OSError as exc:
         raise OutputFailed(exc, stream) from None
+
+
+def _encodable(text: str, stream: object) -> str:
+    """text with what the stream's encoding cannot carry shown as "?" (or a backslash escape
+    for a lone surrogate, which no encoding carries)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.encode(encoding, "replace").decode(encoding)
 
 
 def flush_stdout() -> None:

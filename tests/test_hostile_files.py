@@ -298,3 +298,43 @@ def test_writing_a_report_sweeps_its_folder_too(tmp_path):
     dead.write_text("<html>half")
     results.atomic_write_text(tmp_path / "report.html", "<html></html>")
     assert _names(tmp_path) == ["report.html"]
+
+
+# --- input nested thousands deep, FIFOs, and text the terminal cannot encode ----------------
+
+
+def test_a_scenario_nested_thousands_deep_is_one_line(run_cli, tmp_path):
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    res = run_cli("econ", "mining", "--hashrate-hs", "1e12", "--power-w", "300", "--scenario", deep)
+    assert_bad_input(res)
+    assert "nested too deeply" in res.stderr
+
+
+def test_a_plan_file_nested_thousands_deep_or_a_fifo_is_one_line(run_cli, tmp_path):
+    deep = tmp_path / "plan.json"
+    deep.write_text("[" * 200_000 + "]" * 200_000)
+    res = run_cli("run", "--plan-file", deep)
+    assert_bad_input(res)
+    assert "nested too deeply" in res.stderr
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    res = run_cli("run", "--plan-file", fifo)
+    assert_bad_input(res)
+    assert "not a regular file" in res.stderr
+
+
+def test_a_terminal_that_is_not_utf8_gets_the_table_with_replacements(tmp_path):
+    import sys
+
+    doc = json.loads(GOLDEN_V2.read_text())
+    doc["workloads"][0]["device"]["name"] = "H200 \u202e\u2192"  # shown as U+FFFD, then an arrow
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(doc))
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    res = subprocess.run(
+        [sys.executable, "-c", "from bench.cli import main; main()", "report", str(path)],
+        capture_output=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert res.returncode == 0 and res.stderr == b""
+    assert b"H200 ??" in res.stdout  # what latin-1 cannot carry is "?", the rest as it was

@@ -192,6 +192,7 @@ def test_unmeasured_energy_in_the_result_is_refused(run_cli, tmp_path):
         ("terawulf-q3-2025", "--sweep", "gold:1:5"),
         ("terawulf-q3-2025", "--sweep", "btc-price:1:nan"),
         ("terawulf-q3-2025", "--sweep", "btc-price:0:100000:3"),  # a zero BTC price
+        ("terawulf-q3-2025", "--sweep", "hashprice:1e-300:1e-299"),  # difficulty overflows
         ("missing-file.toml",),
     ],
 )
@@ -205,3 +206,19 @@ def test_bad_flags_exit_2_with_one_line(run_cli, tmp_path, args):
 def test_html_into_a_missing_folder_is_refused(run_cli, tmp_path):
     res = run_cli("site", "terawulf-q3-2025", "--html", tmp_path / "no" / "x.html")
     assert_bad_input(res)
+
+
+def test_a_period_starting_past_the_year_2200_is_refused(run_cli, tmp_path):
+    path = site_file(tmp_path)
+    path.write_text(path.read_text().replace('start = "2025-01-01"', 'start = "9999-12-30"'))
+    res = run_cli("site", path)
+    assert_bad_input(res)
+    assert "9999-12-30 is outside the years 2009-2200" in res.stderr
+
+
+def test_a_reported_zero_gives_no_ratio_rather_than_a_traceback(run_cli, tmp_path):
+    path = site_file(tmp_path)
+    path.write_text(path.read_text() + "[reported]\nbtc_mined = 0\n")
+    res = run_cli("site", path)
+    assert res.exit_code == 0, res.stderr
+    assert "reported (no ratio to a reported 0)" in res.stdout

@@ -37,6 +37,8 @@ def parse_toml(text: str, where: str) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{where}: not valid TOML: {exc}") from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise ScenarioError(f"{where}: not valid TOML: nested too deeply") from None
 
 
 def load_data(relpath: str) -> dict:

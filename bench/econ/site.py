@@ -273,7 +273,13 @@ def market_figures(market: Market, period: Period) -> dict:
     spans = epoch_days(market, period)
     days = sum(d for _, d in spans)
     weighted = sum(e.difficulty.value * d for e, d in spans) / days
-    effective = days / sum(d / e.difficulty.value for e, d in spans)  # what BTC mined sees
+    inverse = sum(d / e.difficulty.value for e, d in spans)
+    if not (0 < inverse < math.inf and 0 < weighted < math.inf):  # e.g. a hashprice of 1e-300
+        raise SiteError(
+            "the difficulty these figures imply is too extreme to price (it overflows or "
+            "underflows a float): check the difficulty or hashprice given"
+        )
+    effective = days / inverse  # what BTC mined sees
     price, reward = market.btc_price_usd.value, reward_btc(market)
     return {
         "btc_price_usd": price,

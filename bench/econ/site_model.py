@@ -166,14 +166,21 @@ class Site:
     reported: dict = field(default_factory=dict)  # what the operator reported, for comparison
 
 
+FIRST_YEAR, LAST_YEAR = 2009, 2200  # Bitcoin's genesis block; as far as a plan can mean
+
+
 def parse_date(text: object, where: str) -> datetime.date:
-    """An ISO date (YYYY-MM-DD), else SiteError."""
-    if isinstance(text, datetime.date):
-        return text
-    try:
-        return datetime.date.fromisoformat(str(text))
-    except ValueError:
-        raise SiteError(f"{where}: {text!r} is not a date (YYYY-MM-DD)") from None
+    """An ISO date (YYYY-MM-DD) from 2009 to 2200, else SiteError."""
+    if isinstance(text, datetime.datetime):
+        text = text.date()
+    if not isinstance(text, datetime.date):
+        try:
+            text = datetime.date.fromisoformat(str(text))
+        except ValueError:
+            raise SiteError(f"{where}: {text!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_YEAR <= text.year <= LAST_YEAR:
+        raise SiteError(f"{where}: {text} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
+    return text
 
 
 def table(doc: dict, key: str, where: str) -> dict:

@@ -75,6 +75,8 @@ def read_plan(path: str | os.PathLike) -> dict:
     """A plan file's checked data; InvalidInput (one line) for anything else."""
     source = Path(path)
     try:
+        if not source.is_file():  # a folder, a FIFO (reading one would wait forever), a device
+            raise InvalidInput(f"plan file {source}: not a regular file")
         if source.stat().st_size > MAX_PLAN_BYTES:
             raise InvalidInput(f"plan file {source}: larger than {MAX_PLAN_BYTES} bytes")
         data = json.loads(source.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
@@ -82,6 +84,8 @@ def read_plan(path: str | os.PathLike) -> dict:
         raise InvalidInput(f"plan file {source}: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
         raise InvalidInput(f"plan file {source}: not plan JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidInput(f"plan file {source}: not plan JSON (nested too deeply)") from None
     return check_data(data, str(source))
 
 

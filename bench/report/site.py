@@ -132,7 +132,11 @@ def _reported_text(rep: list | str) -> str:
         return rep
     return "; ".join(
         f"{r['what']} {_num(r['model'])} modelled against {_num(r['reported'])} reported "
-        f"({100 * (r['model_over_reported'] - 1):+.1f} %)"
+        + (
+            f"({100 * (r['model_over_reported'] - 1):+.1f} %)"
+            if r.get("model_over_reported") is not None
+            else "(no ratio to a reported 0)"
+        )
         for r in rep
     )
 
