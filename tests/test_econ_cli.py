@@ -274,3 +274,14 @@ def test_every_output_showing_figure_kinds_says_what_they_mean(run_cli, args):
     assert "kinds: V read in a primary or near-primary source, S secondary source, E estimate" in (
         " ".join(res.stdout.split())
     )
+
+
+def test_the_host_watts_added_for_wall_figures_are_said_to_be_an_estimate(run_cli):
+    res = run_cli("econ", "mining", "--hashrate-hs", "7.3e9", "--power-w", "650")
+    assert res.exit_code == 0, res.stderr
+    text = " ".join(res.stdout.split())
+    assert "wall power adds the host: an estimate (kind E" in text and "575 W per GPU" in text
+    given = run_cli(
+        "econ", "mining", "--hashrate-hs", "7.3e9", "--power-w", "650", "--host-overhead-w", "300"
+    )
+    assert "an estimate (kind E" not in " ".join(given.stdout.split())  # given, not estimated

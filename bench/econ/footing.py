@@ -101,8 +101,13 @@ class Boundary:
                 "power_w is CPU package + DRAM power (RAPL), the host itself: no host overhead "
                 "added, so wall figures use it as is, without PSU losses and fans"
             )
+        estimate = (
+            " an estimate (kind E: `econ cards --json` gives its reasoning),"
+            if (self.source.endswith("[E]"))
+            else ""
+        )
         return (
-            f"power_w is board power (as NVML reads it); wall power adds the host: "
+            f"power_w is board power (as NVML reads it); wall power adds the host:{estimate} "
             f"{self.host_overhead_w:g} W per GPU ({self.platform}, {self.label})"
         )
 
