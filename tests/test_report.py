@@ -873,3 +873,19 @@ def test_prices_stored_by_an_earlier_pricing_are_flagged_until_re_priced(run_cli
     # what today's pricing writes is not flagged
     fresh = reprice(load_result(GOLDEN_V2), "late-2025")
     assert all("running_fraction" in e.economics.data for e in fresh.workloads)
+
+
+def test_the_page_shows_how_each_workload_was_measured_and_each_figures_kind():
+    page = render_html(load_result(GOLDEN_V2))
+    details = page[page.index("<h3>Measurement details</h3>") :]
+    details = details[: details.index("</table>")]
+    cells_of = [re.findall(r"<td>(.*?)</td>", row) for row in details.split("<tr>")[2:]]
+    gpu = next(c for c in cells_of if c[0] == "sha256d @ cuda:0")
+    # idle 80 W from the counter, 3 windows at 1,980 MHz, 61 C, the 700 W limit, none throttled
+    assert gpu[1:8] == [
+        "80 (nvml-counter)", "2.1 s, settled", "3, stopped by spread", "1,980", "61", "700",
+        "0 of 3",
+    ]  # fmt: skip
+    decode = next(c for c in cells_of if c[0] == "llm-decode @ cuda:0")
+    assert decode[9] == "61.0%"  # MBU 0.61 as stored
+    assert "<th>kind</th>" in page and "kinds: V read in a primary" in page

@@ -180,15 +180,23 @@ def distinct_asics(entries: Sequence[Any]) -> list[Mapping[str, Any]]:
     return list(seen.values())
 
 
-def scenario_items(scenario: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(name, value, date, source) for every dated figure of a scenario."""
+def scenario_items(scenario: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """(name, value, date, kind, source) for every dated figure of a scenario."""
     rows = []
     for key, item in scenario.items():
         if isinstance(item, Mapping) and "value" in item:
             value = item["value"]
             shown = number(value, 6) if isinstance(value, (int, float)) else str(value)
-            rows.append((key, shown, str(item.get("date", "")), str(item.get("source", ""))))
+            rows.append(
+                (
+                    key,
+                    shown,
+                    str(item.get("date", "")),
+                    str(item.get("kind", "")),
+                    str(item.get("source", "")),
+                )
+            )
         elif isinstance(item, Mapping):  # figures, or a price table (by model class or by card)
             prefix = "" if key == "figures" else f"{key}."
-            rows += [(f"{prefix}{k}", v, d, s) for k, v, d, s in scenario_items(item)]
+            rows += [(f"{prefix}{k}", *rest) for k, *rest in scenario_items(item)]
     return rows

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
+import statistics
 from collections.abc import Mapping
 from typing import Any
 
+from bench.econ.figures import KIND_LEGEND
 from bench.report import cells
 from bench.report.table import (
     COLUMNS,
@@ -59,7 +61,86 @@ def _results_section(result: Result) -> str:
     notes = "".join(f'<p class="note">{_esc(n)}</p>' for n in unmeasured_notes(result))
     return (
         "<h2>Results</h2>" + head + notes + f"<p>{_esc(LEGEND)}</p>"
-        "<h3>ASIC references (nameplate, not measured here)</h3>" + asic_table
+        "<h3>ASIC references (nameplate, not measured here)</h3>"
+        + asic_table
+        + _details_section(result)
+    )
+
+
+DETAIL_COLUMNS = (
+    "workload",
+    "idle W",
+    "warm-up",
+    "windows",
+    "SM clock MHz",
+    "temperature C",
+    "power limit W",
+    "throttled windows",
+    "MFU",
+    "MBU",
+)
+DETAIL_LEGEND = (
+    "How each workload was measured: idle power before it ran (and where it was read), the "
+    "warm-up, the windows and what stopped them, the device state over the windows (median "
+    "SM clock, hottest temperature, power limit; blank where the device reports none), the "
+    "windows run throttled (n/a where the device cannot say), and the roofline fractions "
+    "(MFU: achieved over peak FLOP/s; MBU: achieved over peak memory bandwidth; blank where "
+    "the workload or device has none)."
+)
+
+
+def _window_values(entry: Entry, key: str) -> list[float]:
+    values = (w.data.get(key) for w in entry.measurement.windows)
+    return [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+
+
+def _detail_row(entry: Entry) -> list[str]:
+    m = entry.measurement
+    idle = m.idle
+    idle_text = (
+        f"{cells.number(idle.power_w)} ({idle.source})"
+        if idle.power_w is not None
+        else f"unmeasured ({idle.reason})"
+    )
+    warm = "not recorded"
+    if m.warmup is not None:
+        warm = f"{m.warmup.seconds:.2g} s, {'settled' if m.warmup.settled else 'not settled'}"
+    clocks, temps = _window_values(entry, "sm_clock_mhz"), _window_values(entry, "temperature_c")
+    limits = _window_values(entry, "power_limit_w")
+    flags = [w.throttled for w in m.windows]
+    if any(f is None for f in flags) or not flags:
+        throttled = "n/a (not observable)"
+    else:
+        throttled = f"{sum(bool(f) for f in flags)} of {len(flags)}"
+    roof = m.roofline
+
+    def fraction(key: str) -> str:
+        value = roof.get(key)
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return f"{value:.1%}" if ok else ""
+
+    return [
+        cells.workload_label(entry),
+        idle_text,
+        warm,
+        f"{len(m.windows)}, stopped by {m.stopped_by}",
+        cells.number(statistics.median(clocks)) if clocks else "",
+        cells.number(max(temps)) if temps else "",
+        cells.number(statistics.median(limits)) if limits else "",
+        throttled,
+        fraction("mfu"),
+        fraction("mbu"),
+    ]
+
+
+def _details_section(result: Result) -> str:
+    if not result.workloads:
+        return ""
+    rows = [_detail_row(e) for e in result.workloads]
+    return (
+        "<h3>Measurement details</h3>"
+        + _table(list(DETAIL_COLUMNS), rows)
+        + f"<p>{_esc(DETAIL_LEGEND)}</p>"
     )
 
 
@@ -205,7 +286,8 @@ def _scenario_section(result: Result) -> str:
     return (
         f"<h2>Scenario: {_esc(title)}</h2>"
         + (f"<p>{_esc(desc)}</p>" if desc else "")
-        + _table(["figure", "value", "date", "source"], rows)
+        + _table(["figure", "value", "date", "kind", "source"], rows)
+        + f"<p>{_esc(KIND_LEGEND)}.</p>"
     )
 
 
