@@ -889,3 +889,13 @@ def test_the_page_shows_how_each_workload_was_measured_and_each_figures_kind():
     decode = next(c for c in cells_of if c[0] == "llm-decode @ cuda:0")
     assert decode[9] == "61.0%"  # MBU 0.61 as stored
     assert "<th>kind</th>" in page and "kinds: V read in a primary" in page
+
+
+def test_dollar_signs_in_names_are_text_not_tex(tmp_path):
+    # a "$...$" pair in data would be parsed as TeX by matplotlib; "\frac{" alone fails to parse
+    doc = json.loads(GOLDEN_V2.read_text())
+    doc["scenario"]["name"] = "cheap $\\frac{$ power"
+    doc["workloads"][0]["device"]["name"] = "H200 $\\frac{$"
+    page = render_html(Result.from_dict(doc))
+    assert "Plots omitted" not in page
+    assert "priced under scenario cheap $\\frac{$ power" in page  # drawn as it is written

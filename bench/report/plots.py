@@ -27,7 +27,11 @@ from bench.result.entry import Entry  # noqa: E402
 from bench.result.model import Result  # noqa: E402
 from bench.stats import Unmeasured  # noqa: E402
 
+# text.parse_math off: labels carry data (scenario, device and workload names), and a "$" pair
+# in them would be read as TeX, which a hostile name can make fail to parse.
 _STYLE = {"svg.fonttype": "none", "svg.hashsalt": "joulebench", "font.size": 10}
+if "text.parse_math" in matplotlib.rcParams:  # every matplotlib this project supports has it
+    _STYLE["text.parse_math"] = False
 _MEASURED = "#1f77b4"
 _ASIC = "#ff7f0e"
 
@@ -97,7 +101,11 @@ def revenue_bars(result: Result) -> tuple[str | None, str | None]:
         ax.set_xlabel(
             "gross revenue per kWh (USD/kWh, log scale; [footing of the power, price basis])"
         )
-        ax.set_title("Revenue per kWh: measured workloads (blue) and ASIC references (orange)")
+        ax.set_title(
+            "Revenue per kWh: measured workloads (blue) and ASIC references (orange)\n"
+            f"priced under scenario {result.scenario_name} ({cells.scenario_date(result)})",
+            fontsize=10,
+        )
         price = _electricity_usd_kwh(result.scenario)
         if price is not None:
             ax.axvline(price, color="grey", linestyle="--", label=f"electricity {price:g} USD/kWh")

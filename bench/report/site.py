@@ -166,7 +166,10 @@ def sweep_svg(sweep: dict) -> str:
     from bench.report.plots import to_svg
 
     xs = [p["value"] for p in sweep["points"]]
-    with matplotlib.rc_context(_PLOT_STYLE):
+    style = dict(_PLOT_STYLE)
+    if "text.parse_math" in matplotlib.rcParams:  # a "$" pair in a site or hall name is not TeX
+        style["text.parse_math"] = False
+    with matplotlib.rc_context(style):
         fig = Figure(figsize=(8, 3.6))
         ax = fig.add_subplot()
         for key, label in (
