@@ -375,7 +375,11 @@ def test_compare_per_dollar_figures_come_from_the_catalog():
     cpu_row = next(r for r in cmp["rows"] if r["card"] == "Test CPU")
     assert cpu_row["catalog"] is None and cpu_row["per_usd"] == {}
     assert "not in catalog" in format_comparison(cmp)
-    assert "price USD [catalog]" in format_comparison(cmp)
+    text = format_comparison(cmp)
+    assert "capex USD [catalog]" in text
+    # the capex cell shows the sum the per-USD columns divide by
+    total = price + SXM_HOST_CAPEX_USD
+    assert f"{price:,.0f} + {SXM_HOST_CAPEX_USD:,.0f} host = {total:,.0f} (" in text
 
 
 def test_compare_sorts_within_each_workload():

@@ -323,7 +323,7 @@ COMPARE_COLUMNS = (
     "basis",
     "net USD/day",
     "pivot",
-    "price USD [catalog]",
+    "capex USD [catalog]",
     "units/s per USD",
     "net USD/yr per USD",
     "payback months",
@@ -333,13 +333,20 @@ COMPARE_COLUMNS = (
 
 
 def _price_cell(row: dict) -> str:
+    """The card's catalog price; with the host's share where the per-USD figures include it
+    ("35,000 + 15,000 host = 50,000"), so the per-USD columns follow from this one."""
     catalog = row["catalog"]
     if catalog is None:
         return "not in catalog"
     price = catalog["price_usd"]
     if not price:
         return f"{catalog['card']}: no price"
-    return f"{price['value']:,.0f} ({price['date']}, kind {price['kind']})"
+    when = f"({price['date']}, kind {price['kind']})"
+    capex = row["per_usd"].get("capex_usd")
+    if capex is not None and capex != price["value"]:
+        host = capex - price["value"]
+        return f"{price['value']:,.0f} + {host:,.0f} host = {capex:,.0f} {when}"
+    return f"{price['value']:,.0f} {when}"
 
 
 def _payback_cell(row: dict) -> str:
