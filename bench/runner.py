@@ -10,6 +10,7 @@ own, then replaced atomically), so a run cut short keeps every entry measured so
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -228,6 +229,27 @@ def _entry_warnings(job: Job, entry: dict) -> list[str]:
 # --- the run -----------------------------------------------------------------------------
 
 
+STALE_SCENARIO_DAYS = 180  # market figures older than this at run time are likely stale
+
+
+def stale_scenario_warning(scenario: Any, today: datetime.date | None = None) -> list[str]:
+    """A warning when the scenario's date is more than STALE_SCENARIO_DAYS before today."""
+    text = str(getattr(scenario, "date", "") or "")
+    try:
+        parts = [int(p) for p in text.split("-")[:3]]
+        dated = datetime.date(*(parts + [1] * (3 - len(parts))))  # "2025-11" as its first day
+    except (ValueError, TypeError):
+        return []
+    age = ((today or datetime.date.today()) - dated).days
+    if age <= STALE_SCENARIO_DAYS:
+        return []
+    return [
+        f"scenario {scenario.name} is dated {text}, {age} days before this run: its BTC price, "
+        "difficulty and token prices are likely stale; pass a newer scenario (--scenario FILE) "
+        "or override them (--btc-price, --difficulty)"
+    ]
+
+
 class RunLog:
     """The run as it goes: entries, failures, warnings, and its result file, saved each time."""
 
@@ -237,7 +259,7 @@ class RunLog:
         self.pending = list(jobs)
         self.entries: list[dict] = []
         self.failed: list[dict[str, str]] = []
-        self.warnings: list[str] = []
+        self.warnings: list[str] = stale_scenario_warning(plan.scenario)
         self.path: Path | None = None
 
     def done(self, job: Job, measurement: dict | None, error: str | None) -> None:

@@ -255,3 +255,18 @@ def test_device_all_without_a_gpu_says_it_measures_the_cpu(run_cli, tmp_path):
     )  # fmt: skip
     assert res.exit_code == 0, res.stderr
     assert res.stderr == "joulebench: --device all: no GPU found, so the CPU is measured\n"
+
+
+def test_a_scenario_older_than_half_a_year_is_flagged_in_the_result():
+    import dataclasses
+    import datetime
+
+    from bench.econ import load_scenario
+
+    scenario = load_scenario("late-2025")  # dated 2025-11-12
+    assert runner.stale_scenario_warning(scenario, datetime.date(2026, 5, 11)) == []  # 180 days
+    (warning,) = runner.stale_scenario_warning(scenario, datetime.date(2026, 5, 12))
+    assert warning.startswith("scenario late-2025 is dated 2025-11-12, 181 days before this run")
+    month_only = dataclasses.replace(scenario, date="2025-11")  # counted from the 1st
+    (warning,) = runner.stale_scenario_warning(month_only, datetime.date(2026, 5, 1))
+    assert "dated 2025-11, 181 days" in warning
