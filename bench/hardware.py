@@ -255,6 +255,20 @@ def find_card_by_name(name: str) -> Card | None:
     return exact or find_card(name, cards)
 
 
+def close_card_names(name: str, most: int = 4) -> list[str]:
+    """Catalog names a mistyped or partial card name may mean: those containing every word of
+    it ("H100" -> H100 SXM, H100 PCIe, H100 NVL), else the closest spellings."""
+    import difflib
+
+    names = [c.name for c in load_cards()]
+    words = name.lower().split()
+    containing = [n for n in names if words and all(w in n.lower() for w in words)]
+    if containing:
+        return containing[:most]
+    lowered = {n.lower(): n for n in names}
+    return [lowered[n] for n in difflib.get_close_matches(name.lower(), lowered, n=most)]
+
+
 def gpu_peak(name: str) -> tuple[Peak | None, str]:
     """The peak of a GPU named `name` (e.g. "NVIDIA H200"), or None and the reason."""
     card = find_card(name)

@@ -285,3 +285,12 @@ def test_the_host_watts_added_for_wall_figures_are_said_to_be_an_estimate(run_cl
         "econ", "mining", "--hashrate-hs", "7.3e9", "--power-w", "650", "--host-overhead-w", "300"
     )
     assert "an estimate (kind E" not in " ".join(given.stdout.split())  # given, not estimated
+
+
+def test_a_card_name_that_is_not_in_the_catalog_suggests_the_ones_it_may_mean(run_cli):
+    res = run_cli("econ", "tco", "--card", "H100", "--power-w", "700", "--usd-per-day", "5")
+    assert_bad_input(res)
+    assert "did you mean H100 SXM, H100 PCIe, H100 NVL?" in res.stderr
+    res = run_cli("econ", "tco", "--card", "zzz", "--power-w", "700", "--usd-per-day", "5")
+    assert_bad_input(res)
+    assert "did you mean" not in res.stderr

@@ -13,7 +13,7 @@ from bench.econ.mining import mining_revenue
 from bench.econ.scenario import Scenario
 from bench.econ.tco import given_revenue, procurement
 from bench.errors import InvalidInput
-from bench.hardware import Card, find_card_by_name
+from bench.hardware import Card, close_card_names, find_card_by_name
 
 REVENUE_SOURCES = ("usd_per_day", "hashrate_hs", "units_per_s")
 
@@ -62,7 +62,11 @@ def _card(card_name: str | None) -> Card | None:
         return None
     card = find_card_by_name(card_name)
     if card is None:
-        raise InvalidInput(f"no card {card_name!r} in the catalog (see `joulebench econ cards`)")
+        near = close_card_names(card_name)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise InvalidInput(
+            f"no card {card_name!r} in the catalog{hint} (see `joulebench econ cards`)"
+        )
     return card
 
 
