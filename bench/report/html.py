@@ -274,9 +274,10 @@ def _environment_section(env: Mapping[str, Any]) -> str:
 
 
 def _device_text(device: Mapping[str, Any]) -> str:
-    """ "cuda:0: NVIDIA H200 (nvml)": a device of the environment and its energy source."""
+    """ "cuda:0: NVIDIA H200 (energy: nvml)": a device of the environment and its energy
+    source."""
     shown = {k: device[k] if k in device else "?" for k in ("id", "name", "energy_source")}
-    return "{id}: {name} ({energy_source})".format_map(shown)
+    return "{id}: {name} (energy: {energy_source})".format_map(shown)
 
 
 def _scenario_section(result: Result) -> str:
