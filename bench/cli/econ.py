@@ -62,10 +62,14 @@ _OVERRIDE_OPTIONS = [
         help="Share of an AI device's time sold (per-token and GPU-hour), in (0, 1].",
     ),
     click.option(
-        "--difficulty-growth", type=NUMBER, help="Difficulty growth per month (TCO path; 0.03)."
+        "--difficulty-growth",
+        type=NUMBER,
+        help="Difficulty growth per month, e.g. 0.03 for 3 % (TCO path).",
     ),
     click.option(
-        "--btc-price-growth", type=NUMBER, help="BTC price growth per month (TCO path; 0 flat)."
+        "--btc-price-growth",
+        type=NUMBER,
+        help="BTC price growth per month, e.g. 0 for flat (TCO path).",
     ),
 ]
 _ECON_OPTIONS = [
