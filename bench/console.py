@@ -115,9 +115,14 @@ class OutputFailed(Exception):
     """Standard output or error could not be written: a full disk (/dev/full), a closed
     stream, or a reader that went away (a closed pipe, `| head -c1`)."""
 
-    def __init__(self, cause: OSError, stream: str) -> None:
-        super().__init__(f"cannot write to standard {stream}: {cause.strerror or cause}")
+    def __init__(self, cause: OSError, stream: str, note: str = "") -> None:
+        text = f"cannot write to standard {stream}: {cause.strerror or cause}"
+        super().__init__(f"{text}; {note}" if note else text)
         self.cause, self.stream = cause, stream
+
+    def noting(self, note: str) -> OutputFailed:
+        """The same failure, saying what was kept despite it (a result file)."""
+        return OutputFailed(self.cause, self.stream, note)
 
     @property
     def reader_gone(self) -> bool:

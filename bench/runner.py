@@ -89,7 +89,7 @@ def resolve_workloads(spec: str | None) -> list[str]:
     from bench.workloads import base
 
     known = base.names()
-    if not spec:
+    if spec is None:
         return [w for w in DEFAULT_SUITE if w in known]
     chosen = [w.strip() for w in spec.split(",") if w.strip()]
     if not chosen:
@@ -150,6 +150,14 @@ def _check_plan(plan: RunPlan) -> None:
                 raise
             raise InvalidInput(f"measurement settings: {exc}") from None
     for job in plan.jobs():
+        # only the workload's own parameters: a constructor argument such as sha256d's backend
+        # (an object the caller builds) is not a --set key
+        known = job.workload.default_params(job.device, plan.quick)
+        unknown = sorted(set(plan.overrides.get(job.name, {})) - set(known))
+        if unknown:
+            raise InvalidInput(
+                f"{job.name}: unknown parameter {', '.join(unknown)} (known: {', '.join(known)})"
+            )
         job.workload(job.device, **job.params)  # checks every parameter's type and range
 
 
@@ -168,6 +176,8 @@ def plan_run(
     """Validate the request: devices, workloads and their parameters, scenario, output folder."""
     from bench.econ import load_scenario
 
+    if not str(out_dir).strip():  # Path("") is the current folder: never what was meant
+        raise InvalidInput("--out is empty: give the folder for the result")
     scen = load_scenario(scenario, **(scenario_overrides or {}))
     names = resolve_workloads(workloads)
     devices = resolve_devices(device)

@@ -9,6 +9,7 @@ parameters of the wrong type or range), across every command.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import assert_bad_input
@@ -143,7 +144,35 @@ _RESULT_CASES = [
     ("compare", "--fail-if-slower", "-5", "missing.json", "missing.json"),
 ]
 
-CASES = [*_MINE_CASES, *_ECON_CASES, *_RUN_CASES, *_SITE_CASES, *_RESULT_CASES]
+GOLDEN = str(Path(__file__).parent / "golden" / "result-v2.json")
+SLURM = ("slurm-script", "--nodes", "1", "--gpus-per-node", "1")
+# Empty values once taken as "not given", options the gate ignored, run options a Slurm job
+# would have carried to every rank before one of them refused them (a probe's findings)
+_EMPTY_AND_IGNORED_CASES = [
+    ("run", "--device", "cpu", "--quick", "--workloads", ""),
+    ("run", "--device", "cpu", "--quick", "--workloads", "sha256d",
+     "--set", "sha256d.backend=cuda"),
+    ("econ", "ai", "--units-per-s", "1000", "--power-w", "700", "--usd-per-hour", "2",
+     "--mining-hashrate-hs", "1e12", "--mining-power-w", "0"),
+    (*SITE, "--sweep", ""),
+    ("report", GOLDEN, "--scenario", ""),
+    ("compare", GOLDEN, "--scenario", ""),
+    ("compare", GOLDEN, GOLDEN, "--fail-if-slower", "5", "--scenario", "late-2025"),
+    ("compare", GOLDEN, GOLDEN, "--fail-if-slower", "5", "--sort-by", "bogus"),
+    (*SLURM, "--out-root", ""),
+    (*SLURM, "--time", "99:99:99"),
+    (*SLURM, "--workloads", "nosuch"),
+    (*SLURM, "--scenario", "nosuch"),
+    (*SLURM, "--btc-price", "-1"),
+    (*SLURM, "--set", "x"),
+    (*SLURM, "--set", "gemm.m=0", "--workloads", "gemm"),
+    (*SLURM, "--plan-file", "x"),
+]  # fmt: skip
+
+CASES = [
+    *_MINE_CASES, *_ECON_CASES, *_RUN_CASES, *_SITE_CASES, *_RESULT_CASES,
+    *_EMPTY_AND_IGNORED_CASES,
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("args", CASES, ids=[" ".join(a)[:60] for a in CASES])
@@ -173,3 +202,19 @@ def test_json_output_never_holds_infinity(run_cli):
     res = run_cli(*ECON_MINING, "--json")
     assert res.exit_code == 0, res.stderr
     json.loads(res.stdout, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+
+
+def test_an_empty_out_folder_is_refused_not_taken_as_here(run_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert_bad_input(run_cli("run", "--device", "cpu", "--quick", "--out", ""))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [(), ("econ",)])
+def test_a_group_without_a_command_is_one_short_line(run_cli, args):
+    res = run_cli(*args)
+    assert_bad_input(res)
+    path = " ".join(("joulebench", *args))
+    assert (
+        res.stderr == f"joulebench: error: {path}: no command given; `{path} --help` lists them\n"
+    )

@@ -157,3 +157,23 @@ def test_a_reader_that_went_away_is_status_141_and_silent(tmp_path):
     finally:
         os.close(write_end)
     assert res.returncode == 141 and res.stderr == ""
+
+
+def test_a_run_whose_table_cannot_be_written_says_where_its_result_is(tmp_path):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    args = (
+        "run", "--device", "cpu", "--quick", "--workloads", "sha256d", "--window-s", "0.05",
+        "--min-windows", "2", "--max-windows", "2", "--timeout-s", "1", "--in-process",
+        "--no-report", "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    err = tmp_path / "err"
+    with open("/dev/full", "w") as full, err.open("w") as err_file:
+        res = _joulebench(args, stdout=full, stderr=err_file)
+    (kept,) = sorted((tmp_path / "out").glob("*.json"))
+    assert res.returncode == 2
+    assert err.read_text().splitlines()[-1] == (
+        "joulebench: error: cannot write to standard output: No space left on device; "
+        f"the result is kept at {kept}"
+    )
+    assert json.loads(kept.read_text())["status"]["state"] == "complete"

@@ -30,7 +30,7 @@ class JoulebenchGroup(click.Group):
         except OutputFailed as exc:
             _output_failed(exc)
         except click.ClickException as exc:
-            _fail(exc.format_message())
+            _fail(_usage_line(exc))
         except JoulebenchError as exc:
             _fail(str(exc))
         except _Stopped as stop:
@@ -101,6 +101,16 @@ def _drop_stdout() -> None:
         os.close(devnull)
     except (OSError, AttributeError, ValueError):  # no stdout at all: nothing to drop
         pass
+
+
+def _usage_line(exc: click.ClickException) -> str:
+    """The error's message; for a group given no command (click then raises its whole help
+    text as the error), one line naming where the commands are listed."""
+    no_args = getattr(click.exceptions, "NoArgsIsHelpError", ())
+    if no_args and isinstance(exc, no_args):
+        path = exc.ctx.command_path if exc.ctx is not None else "joulebench"
+        return f"{path}: no command given; `{path} --help` lists them"
+    return exc.format_message()
 
 
 def _fail(message: str) -> None:

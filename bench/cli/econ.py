@@ -203,7 +203,8 @@ def econ_ai(
     if mining_power_w is not None and mining_hashrate_hs is None:
         raise click.UsageError("--mining-power-w needs --mining-hashrate-hs")
     if mining_hashrate_hs is not None:
-        m_power, m_bound = (mining_power_w, "wall") if mining_power_w else (power_w, bound)
+        given = mining_power_w is not None
+        m_power, m_bound = (mining_power_w, "wall") if given else (power_w, bound)
         mining = mining_revenue(mining_hashrate_hs, m_power, scenario, m_bound, compare_asics=False)
         doc["pivot"] = pivot(doc, mining)
     emit_json(doc) if as_json else say(format_ai(doc))

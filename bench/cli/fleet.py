@@ -64,9 +64,9 @@ def merge_cmd(folder, out_file, as_json, **allow) -> None:
     from bench.fleet import Allow, merge_folder, write_fleet
     from bench.result import check_output_path
 
-    out = Path(out_file) if out_file else Path(folder) / "fleet.json"
+    out = Path(out_file) if out_file is not None else Path(folder) / "fleet.json"
     if out_file is not None or out.exists():  # before any work: not a device, link, folder
-        check_output_path(out)
+        check_output_path(out_file if out_file is not None else out)  # "" is refused as empty
     allowed = Allow(**{k.removeprefix("allow_"): v for k, v in allow.items()})
     fleet = merge_folder(folder, allowed, out=out)  # out is never one of the rank files
     write_fleet(fleet, out)
@@ -106,8 +106,36 @@ def slurm_script_cmd(
         partition,
         out_root,
     )
-    run_cmd.make_context("run", [*ctx.args], resilient_parsing=False)  # bad run option: exit 2
+    run_ctx = run_cmd.make_context("run", [*ctx.args], resilient_parsing=False)  # parse: exit 2
+    _check_rank_options(run_ctx.params)
     say(sbatch_script(job), nl=False)
+
+
+def _check_rank_options(params: dict) -> None:
+    """What every rank would refuse, refused here, before the job waits in a queue: the
+    workloads, the scenario and its overrides, --set parameters and the measurement settings
+    (checked on a stand-in GPU: each rank measures its own)."""
+    from bench import runner
+    from bench.cli.econ import pop_overrides
+    from bench.devices import Device
+    from bench.econ import load_scenario
+    from bench.errors import InvalidInput
+
+    params = dict(params)
+    if params.get("plan_file") is not None:
+        raise InvalidInput("slurm-script: --plan-file is a local launch's; give run options")
+    overrides = {k: v for k, v in pop_overrides(params).items() if v is not None}
+    measure_keys = ("window_s", "min_windows", "max_windows", "timeout_s", "warmup_max_s")
+    plan = runner.RunPlan(
+        devices=[Device("cuda:0", "cuda", "each rank's GPU")],
+        workloads=runner.resolve_workloads(params["workloads"]),
+        quick=bool(params["quick"]),
+        scenario=load_scenario(params["scenario"], **overrides),
+        out_dir=Path("."),  # the script gives each rank its folder
+        overrides=runner.parse_settings(params["settings"]),
+        measure={k: params[k] for k in (*measure_keys, "stall_s") if params.get(k) is not None},
+    )
+    runner._check_plan(plan)
 
 
 COMMANDS = [merge_cmd, slurm_script_cmd]

@@ -32,10 +32,11 @@ def compare_cmd(result_files, sort_by, scenario, years, as_json, fail_pct) -> No
     from bench.report.compare import labelled
 
     if fail_pct is not None:
+        _only_gate_options(click.get_current_context())
         _gate(list(result_files), fail_pct, as_json)
     items = labelled([fleet_or_path(p) for p in result_files])  # a fleet reads as one result
     scen = None
-    if scenario:  # re-priced here, by econ: the report layer never prices
+    if scenario is not None:  # re-priced here, by econ: the report layer never prices
         scen = load_scenario(scenario)
         items = [(label, reprice(result, scen)) for label, result in items]
     comparison = compare_results(items, sort_by=sort_by, scenario=scen, years=years)
@@ -43,6 +44,17 @@ def compare_cmd(result_files, sort_by, scenario, years, as_json, fail_pct) -> No
         emit_json(comparison)
     else:
         say(format_comparison(comparison))
+
+
+def _only_gate_options(ctx: click.Context) -> None:
+    """The gate judges throughput: --scenario, --sort-by and --years have no part in it, so
+    giving them beside --fail-if-slower is refused rather than ignored."""
+    from bench.errors import InvalidInput
+
+    for name in ("scenario", "sort_by", "years"):
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
+            flag = "--" + name.replace("_", "-")
+            raise InvalidInput(f"--fail-if-slower gates throughput only; {flag} has no part in it")
 
 
 def _gate(items: list, fail_pct: float, as_json: bool) -> None:
@@ -80,10 +92,10 @@ def report_cmd(result_file, scenario, html_out, as_json, **flags) -> None:
         check_output_path(html_out, inputs=[result_file])
     result = load_any(result_file)  # a result, or a fleet document read as one
     overrides = {k: v for k, v in pop_overrides(flags).items() if v is not None}
-    if scenario or overrides:
-        name = scenario or _preset_of(result, result_file)
+    if scenario is not None or overrides:
+        name = scenario if scenario is not None else _preset_of(result, result_file)
         result = reprice(result, load_scenario(name, **overrides))
-    if html_out:
+    if html_out is not None:
         atomic_write_text(html_out, render_html(result))
     if as_json:
         emit_json(result.to_dict())

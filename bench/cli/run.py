@@ -8,7 +8,7 @@ import click
 
 from bench.cli.econ import pop_overrides, scenario_overrides
 from bench.cli.types import COUNT, SECONDS
-from bench.console import emit_json, say
+from bench.console import OutputFailed, emit_json, say
 
 
 @click.command("devices")
@@ -84,11 +84,14 @@ def run_cmd(
         doc, json_path, html_path = runner.execute(plan, progress)
     finally:
         progress.close()
-    if not quiet:
-        say(render_table(doc))
-        say(f"result: {json_path}")
-        if html_path:
-            say(f"report: {html_path}")
+    try:
+        if not quiet:
+            say(render_table(doc))
+            say(f"result: {json_path}")
+            if html_path:
+                say(f"report: {html_path}")
+    except OutputFailed as exc:  # measured and saved: say where, beside the failure
+        raise exc.noting(f"the result is kept at {json_path}") from None
     failed = doc["status"]["failed"]
     for item in failed:  # on stderr even with --quiet: the exit status alone does not say which
         say(

@@ -60,7 +60,7 @@ def site_cmd(
         from bench.result import check_output_path
 
         check_output_path(html_out, inputs=[site_name])
-    sweep_spec = parse_sweep(sweep_text) if sweep_text else None
+    sweep_spec = parse_sweep(sweep_text) if sweep_text is not None else None
     site = load_site(site_name)
     period = resolve_period(site, days, quarter)
     over = Overrides(btc_price, hashprice_usd_ph_day, mining_share)

@@ -42,8 +42,10 @@ class SlurmJob:
             raise InvalidInput(f"--tasks-per-node {self.tasks_per_node}: expected 1..1024")
         if self.gpus_per_node and self.tasks_per_node not in (None, self.gpus_per_node):
             raise InvalidInput("--tasks-per-node must equal --gpus-per-node: one rank per GPU")
-        if not _TIME.match(self.time):
-            raise InvalidInput(f"--time {self.time!r}: expected [D-]HH[:MM[:SS]]")
+        if not _TIME.match(self.time) or any(int(p) >= 60 for p in self.time.split(":")[1:]):
+            raise InvalidInput(f"--time {self.time!r}: expected [D-]HH[:MM[:SS]], MM and SS < 60")
+        if not self.out_root.strip():
+            raise InvalidInput("--out-root is empty: give the folder the ranks write under")
         if not _NAME.match(self.job_name):
             raise InvalidInput(f"--job-name {self.job_name!r}: letters, digits, _ . - only")
         if self.partition is not None and not _NAME.match(self.partition):
