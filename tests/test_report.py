@@ -903,3 +903,14 @@ def test_dollar_signs_in_names_are_text_not_tex(tmp_path):
     page = render_html(Result.from_dict(doc))
     assert "Plots omitted" not in page
     assert "priced under scenario cheap $\\frac{$ power" in page  # drawn as it is written
+
+
+def test_compare_says_why_energy_is_unmeasured_in_text_and_json():
+    cmp = compare_results([cpu_doc(), gpu_doc()])
+    cpu_rows = [r for r in cmp["rows"] if r["device"] == "cpu"]
+    assert cpu_rows and all(r["measured"]["energy_unmeasured"] == RAPL_REASON for r in cpu_rows)
+    gpu_rows = [r for r in cmp["rows"] if r["device"] == "cuda:0"]
+    assert all("energy_unmeasured" not in r["measured"] for r in gpu_rows)
+    lines = format_comparison(cmp).splitlines()
+    (line,) = [x for x in lines if x.startswith("energy unmeasured: ")]
+    assert line.endswith(f": {RAPL_REASON}") and "sha256d on Test CPU" in line

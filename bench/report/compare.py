@@ -136,6 +136,8 @@ def _row(label: str, result: Result, entry: Entry, pivot: float | None, priced: 
         "pivot": pivot,
         "source": "measured",
     }
+    if cells.energy_missing(entry):  # why, not only that: a null alone says nothing
+        measured["energy_unmeasured"] = cells.energy_reason(entry)
     return {
         "result": label,
         "card": entry.device.name or entry.device.id,
@@ -423,6 +425,12 @@ def format_comparison(comparison: dict) -> str:
     )
     rows = [_cells(r, baseline) for r in comparison["rows"]]
     lines.append(format_grid(COMPARE_COLUMNS, rows))
+    why = {}  # each distinct reason once, with the rows it applies to
+    for r in comparison["rows"]:
+        if "energy_unmeasured" in r["measured"]:
+            who = f"{r['workload']} on {r['card']} ({r['result']})"
+            why.setdefault(r["measured"]["energy_unmeasured"], []).append(who)
+    lines += [f"energy unmeasured: {', '.join(w)}: {reason}" for reason, w in why.items()]
     lines += textwrap.wrap(
         "measured figures from each result; price from the card catalog (not measured); "
         "per-USD figures are measured / capex, the catalog card price plus the host's share "
