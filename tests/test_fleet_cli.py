@@ -1,8 +1,13 @@
-"""slurm-script: the sbatch text, its checks; run under a bad rank contract stops at once."""
+"""slurm-script: the sbatch text, its checks; run under a bad rank contract stops at once;
+merge refuses an empty --out."""
 
 from __future__ import annotations
 
 import pytest
+
+from bench import result as results
+from bench.fleet import Rank
+from tests import result_fixtures as fx
 
 
 def test_the_script_has_one_task_per_gpu_the_run_options_and_the_merge(run_cli):
@@ -63,3 +68,15 @@ def test_run_refuses_a_rank_beyond_the_world_size(run_cli, monkeypatch, tmp_path
     assert out.exit_code == 2 and out.stdout == ""
     assert "rank 2 is not in 0..1" in out.stderr
     assert not list(tmp_path.glob("*.json"))
+
+
+def test_merge_refuses_an_empty_out_and_writes_nothing(run_cli, tmp_path):
+    for rank in (0, 1):
+        doc = fx.gpu_doc()
+        doc["rank"] = Rank(rank, rank, 2, "a", "77", "slurm").to_dict()
+        results.write_result(doc, tmp_path, Rank.from_dict(doc["rank"]).file_name())
+    before = sorted(p.name for p in tmp_path.iterdir())
+    out = run_cli("merge", tmp_path, "--out", "")
+    assert out.exit_code == 2 and out.stdout == ""
+    assert out.stderr.strip() == "joulebench: error: output path is empty"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

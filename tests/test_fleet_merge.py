@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import statistics
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from bench.cli import cli
 from bench.errors import InvalidInput, ResultError
 from bench.fleet import Allow, Rank, merge_folder, read_any
 from tests import result_fixtures as fx
-from tests.conftest import _runner
+from tests.conftest import _runner, assert_bad_input
 
 GPU_A = {"id": "cuda:0", "kind": "cuda", "name": "NVIDIA H200", "energy_source": "nvml"}
 GPU_B = {"id": "cuda:1", "kind": "cuda", "name": "NVIDIA H200", "energy_source": "nvml"}
@@ -190,3 +191,114 @@ def test_a_fifo_named_like_a_result_is_refused_without_blocking(tmp_path):
     write_ranks(tmp_path)
     os.mkfifo(tmp_path / "zz-not-a-file.json")  # reading it would block forever
     refused([str(tmp_path)], "zz-not-a-file.json: a FIFO", tmp_path / "f.json")
+
+
+def merged(folder: Path) -> Path:
+    """A fleet document from a real merge of the four ranks, outside the ranks' folder."""
+    write_ranks(folder / "ranks")
+    out = folder / "fleet.json"
+    result = _runner().invoke(cli, ["merge", str(folder / "ranks"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _set(doc: dict, path: str, value) -> None:
+    *parents, last = [int(k) if k.isdigit() else k for k in path.split("/")]
+    for key in parents:
+        doc = doc[key]
+    if value is KeyError:
+        del doc[last]
+    else:
+        doc[last] = value
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "named"),
+    [
+        ("notices", None, "at notices: expected an array"),
+        ("notices", ["ok", 5], "at notices/1: expected a string"),
+        ("scenario", "x", "at scenario: expected an object"),
+        ("scenario/name", "", "at scenario/name"),
+        ("totals", [], "at totals: expected an object"),
+        ("totals/sha256d", 5, "at totals/sha256d: expected an object"),
+        ("totals/sha256d/ranks", None, "at totals/sha256d/ranks: expected an array"),
+        ("totals/sha256d/ranks/0", "x", "at totals/sha256d/ranks/0: expected an integer"),
+        ("totals/sha256d/unit", KeyError, "at totals/sha256d: missing key 'unit'"),
+        ("totals/sha256d/power_w", "x", "at totals/sha256d/power_w: expected a number"),
+        ("totals/sha256d/power_w", {}, "at totals/sha256d/power_w: expected a number or"),
+        ("totals/sha256d/usd_per_day", {"unmeasured": 5}, "usd_per_day/unmeasured"),
+        ("spread/sha256d", [], "at spread/sha256d: expected an object"),
+        ("fleet_version", "1", "at fleet_version: expected an integer"),
+        ("fleet_version", 2, "newer than this joulebench reads"),
+        ("job_id", None, "at job_id: expected a string"),
+        ("results", [], "at results: no rank results"),
+        ("results", {}, "at results: expected an array"),
+        ("results/1", 5, "results/1 is not a joulebench result"),
+        ("results/0/workloads/0/device/extra", "x", "results/0: at workloads/0/device/extra"),
+        ("results/0/workloads/0/device/extra", [], "results/0: at workloads/0/device/extra"),
+        ("results/0/workloads/0/windows", None, "results/0: result does not match schema"),
+        ("results/2/rank", KeyError, "results/2: its rank record is not an object"),
+        ("results/2/rank/rank", "x", "results/2: result does not match schema v2 at rank/rank"),
+        ("results/2/rank/node", KeyError, "results/2: malformed rank record"),
+        ("results/2/rank/rank", 9, "results/2: rank contract (slurm): rank 9 is not in 0..3"),
+    ],
+)
+def test_a_malformed_fleet_document_is_one_line_for_report_and_compare(
+    tmp_path, run_cli, path, value, named
+):
+    good = merged(tmp_path)
+    doc = json.loads(good.read_text())
+    _set(doc, path, value)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    for args in (
+        ["report", bad],
+        ["report", bad, "--json"],
+        ["report", bad, "--html", tmp_path / "r.html"],
+        ["compare", good, bad],
+        ["compare", bad, good, "--fail-if-slower", "5"],
+    ):
+        res = run_cli(*args)
+        assert_bad_input(res)
+        assert f"{bad}" in res.stderr and named in res.stderr, res.stderr
+    assert not (tmp_path / "r.html").exists()
+    with pytest.raises(ResultError, match=re.escape(named)):
+        read_any(bad)
+
+
+def test_the_fleet_of_a_real_merge_reads_for_report_and_compare(tmp_path, run_cli):
+    good = merged(tmp_path)
+    assert run_cli("report", good).exit_code == 0
+    assert run_cli("compare", good, good).exit_code == 0
+    gate = run_cli("compare", good, good, "--fail-if-slower", "5")
+    assert gate.exit_code in (0, 1) and gate.stderr == ""
+    doc = json.loads(good.read_text())
+    doc["results"][0]["workloads"][0]["device"]["extra"] = None  # as a result file may have
+    good.write_text(json.dumps(doc))
+    table = run_cli("report", good)
+    assert table.exit_code == 0 and "cuda:0 [a rank 0]" in table.stdout
+
+
+def test_a_rank_twice_in_one_job_is_refused_whatever_is_allowed(tmp_path):
+    paths = write_ranks(tmp_path, LAYOUT[:2], world=2)
+    (tmp_path / "dup.json").write_bytes(paths[0].read_bytes())
+    everything = [
+        "--allow-mixed-jobs",
+        "--allow-mixed-scenarios",
+        "--allow-mixed-schemas",
+        "--allow-missing",
+    ]
+    for flags in ([], ["--allow-mixed-jobs"], everything):
+        refused([str(tmp_path), *flags], "rank 0 appears twice", tmp_path / "f.json")
+        assert not (tmp_path / "fleet.json").exists()
+    with pytest.raises(InvalidInput, match="rank 0 appears twice"):
+        merge_folder(tmp_path, Allow(mixed_jobs=True, missing=True))
+
+
+def test_the_same_rank_of_two_jobs_merges_when_mixed_jobs_are_allowed(tmp_path):
+    write_ranks(tmp_path, LAYOUT[:2], world=2)
+    write_ranks(tmp_path, LAYOUT[:2], job="78", world=2)
+    fleet = merge_folder(tmp_path, Allow(mixed_jobs=True))
+    assert len(fleet["results"]) == 4 and "differ in job id" in fleet["notices"][0]
+    (tmp_path / "dup.json").write_bytes((tmp_path / "78-a-rank1.json").read_bytes())
+    refused([str(tmp_path), "--allow-mixed-jobs"], "rank 1 of job 78 appears twice")

@@ -3,9 +3,9 @@
 Every `*.json` file of the folder (hidden temporary files aside; fleet documents and a local
 launch's plan skipped) must be a joulebench result with a rank record. The ranks must share
 one job id, one world size, one scenario and one schema version (each mix refused unless
-allowed), no rank may appear twice, and every rank of 0..world size - 1 must be present
-(missing ones are named, and refused unless allowed). Any problem is one-line
-InvalidInput/ResultError: nothing is written.
+allowed), no rank may appear twice within a job (whatever is allowed), and every rank of
+0..world size - 1 must be present (missing ones are named, and refused unless allowed). Any
+problem is one-line InvalidInput/ResultError: nothing is written.
 """
 
 from __future__ import annotations
@@ -96,20 +96,15 @@ def check_ranks(ranks: list[RankResult], allow: Allow = Allow()) -> list[str]:
     notices += _one(scen, "scenario", allow.mixed_scenarios, "--allow-mixed-scenarios")
     versions = {n: str(r.result.upgraded_from or r.result.schema_version) for n, r in names.items()}
     notices += _one(versions, "schema version", allow.mixed_schemas, "--allow-mixed-schemas")
+    _no_rank_twice(ranks)  # whatever is allowed: a rank twice would count its figures twice
     if allow.mixed_jobs:
         return notices  # ranks of different jobs are not one world: no rank arithmetic
     worlds = {r.rank.world_size for r in ranks}
     if len(worlds) > 1:
         raise InvalidInput(f"merge: the ranks disagree on the world size ({sorted(worlds)})")
     world = worlds.pop()
-    seen: dict[int, str] = {}
-    for r in ranks:
-        if r.rank.rank in seen:
-            raise InvalidInput(
-                f"merge: rank {r.rank.rank} appears twice ({seen[r.rank.rank]}, {r.path.name})"
-            )
-        seen[r.rank.rank] = r.path.name
-    missing = [i for i in range(world) if i not in seen]
+    present = {r.rank.rank for r in ranks}
+    missing = [i for i in range(world) if i not in present]
     if missing and not allow.missing:
         raise InvalidInput(
             f"merge: missing rank(s) {_ranges(missing)} of world size {world}; "
@@ -118,6 +113,20 @@ def check_ranks(ranks: list[RankResult], allow: Allow = Allow()) -> list[str]:
     if missing:
         notices.append(f"missing rank(s) {_ranges(missing)} of world size {world}")
     return notices
+
+
+def _no_rank_twice(ranks: list[RankResult]) -> None:
+    """InvalidInput naming the rank and both files when one job has a rank twice."""
+    seen: dict[tuple[str, int], str] = {}
+    jobs = {r.rank.job_id for r in ranks}
+    for r in ranks:
+        key = (r.rank.job_id, r.rank.rank)
+        if key in seen:
+            job = f" of job {r.rank.job_id}" if len(jobs) > 1 else ""
+            raise InvalidInput(
+                f"merge: rank {r.rank.rank}{job} appears twice ({seen[key]}, {r.path.name})"
+            )
+        seen[key] = r.path.name
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -10,11 +10,16 @@ from __future__ import annotations
 import copy
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from bench import result as results
-from bench.errors import ResultError
-from bench.fleet.document import FLEET_FORMAT, FLEET_VERSION
+from bench.errors import InvalidInput, ResultError
+from bench.fleet.document import FIGURES, FLEET_FORMAT, FLEET_VERSION
+from bench.fleet.rank import Rank
+from bench.result.check import Node
+from bench.result.model import Result
 
 
 def is_fleet(doc: object) -> bool:
@@ -35,28 +40,93 @@ def _read_json(path: str | os.PathLike) -> object:
 
 
 def load_fleet(path: str | os.PathLike) -> dict:
-    """A fleet document from disk, its ranks' results checked; ResultError otherwise."""
-    doc = _read_json(path)
+    """A fleet document from disk, its shape and its ranks' results checked; ResultError
+    otherwise."""
+    return check_fleet(_read_json(path), str(path))
+
+
+def check_fleet(doc: Any, where: str) -> dict:
+    """Check a parsed fleet document: its version, every part that `as_result` and the report
+    read (job, scenario, notices, totals, spreads), and every rank result it carries, each read
+    as a result file is (Result.from_dict) with its rank record. A malformed document is one
+    ResultError naming `where` and the place ("totals/sha256d/ranks: ..."); the document is
+    returned with its rank results as checked documents of the current version."""
     if not is_fleet(doc):
-        raise ResultError(f"{path} is not a joulebench fleet document")
-    return check_fleet(doc, str(path))
-
-
-def check_fleet(doc: dict, where: str) -> dict:
-    """Check a parsed fleet document's version and every rank result it carries."""
-    version = doc.get("fleet_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ResultError(f"{where} has an invalid fleet_version {version!r}")
-    if version > FLEET_VERSION:
-        raise ResultError(f"{where} has fleet version {version}, newer than this joulebench reads")
-    ranks = doc.get("results")
-    if not isinstance(ranks, list) or not ranks:
-        raise ResultError(f"{where} carries no rank results")
+        raise ResultError(f"{where} is not a joulebench fleet document")
+    node = Node(doc)
+    try:
+        version = node.at("fleet_version")
+        if version.integer(minimum=1) > FLEET_VERSION:
+            version.fail(
+                f"fleet version {version.value}, newer than this joulebench reads "
+                f"({FLEET_VERSION}): upgrade joulebench"
+            )
+        _check_outline(node)
+    except ResultError as exc:
+        raise ResultError(f"{where}: {exc}") from None
     out = dict(doc)
-    out["results"] = [
-        results.load_document(r, f"{where} rank result {i}") for i, r in enumerate(ranks)
-    ]
+    out["results"] = [_rank_result(n, where) for n in node.at("results").items()]
     return out
+
+
+def _check_outline(node: Node) -> None:
+    """Everything of a fleet document but its rank results (read by _rank_result)."""
+    node.at("job_id").text(nonempty=True)
+    node.at("world_size").integer(minimum=1)
+    node.at("schema_version").integer(minimum=1)
+    node.at("scenario").at("name").text(nonempty=True)
+    for rank in node.at("missing_ranks").items():
+        rank.integer()
+    for item in node.at("ranks").items():
+        item.obj()
+    for item in node.at("gpus").items():
+        item.obj()
+    for name in node.at("nodes").obj():
+        node.at("nodes").at(name).obj()
+    totals = node.at("totals")
+    for name in totals.obj():
+        _check_total(totals.at(name))
+    spreads = node.at("spread")
+    for name in spreads.obj():
+        cards = spreads.at(name)
+        for card in cards.obj():
+            cards.at(card).obj()
+    node.at("notices").texts()
+    if not node.at("results").items():
+        node.at("results").fail("no rank results")
+
+
+def _check_total(total: Node) -> None:
+    """One workload's total: its unit, the ranks counted, each figure a number or unmeasured."""
+    total.at("unit").text(nonempty=True)
+    for rank in total.at("ranks").items():
+        rank.integer()
+    for figure in FIGURES:
+        value = total.at(figure)
+        if isinstance(value.value, Mapping):
+            if value.unmeasured() is None:
+                value.fail('expected a number or {"unmeasured": reason}')
+        else:
+            value.number()
+
+
+def _rank_result(node: Node, where: str) -> dict:
+    """One rank result of a fleet, read as a result file is, with its rank record."""
+    place = f"{where} {node.path}"
+    result = Result.from_dict(node.value, place)  # ResultError naming the place
+    try:
+        Rank.from_dict(result.extra["rank"] if "rank" in result.extra else None, place)
+    except InvalidInput as exc:
+        raise ResultError(str(exc)) from None
+    doc = result.to_dict()
+    for i, entry in enumerate(doc["workloads"]):
+        extra = entry["device"].get("extra")
+        if extra is not None and not isinstance(extra, dict):  # the fleet label goes there
+            try:
+                Node(extra, f"workloads/{i}/device/extra").obj()
+            except ResultError as exc:
+                raise ResultError(f"{place}: {exc}") from None
+    return doc
 
 
 def as_result(fleet: dict) -> dict:
@@ -68,7 +138,7 @@ def as_result(fleet: dict) -> dict:
         for entry in doc.get("workloads", []):
             item = copy.deepcopy(entry)
             item["fleet_rank"] = {"rank": rank.get("rank"), "node": rank.get("node")}
-            extra = item.setdefault("device", {}).setdefault("extra", {})
+            extra = item["device"]["extra"] = dict(item["device"].get("extra") or {})  # null: {}
             extra["fleet_label"] = f"{rank.get('node')} rank {rank.get('rank')}"
             entries.append(item)
     env = copy.deepcopy(docs[0]["environment"])
