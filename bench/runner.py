@@ -135,7 +135,7 @@ def _number_or_text(raw: str) -> Any:
     return raw
 
 
-def _check_plan(plan: RunPlan) -> None:
+def check_plan_settings(plan: RunPlan) -> None:
     """Build every workload and measurement config once (cheap): bad parameters fail now."""
     from bench.measure import MeasureConfig
 
@@ -191,7 +191,7 @@ def plan_run(
 
 def check_plan(plan: RunPlan) -> RunPlan:
     """Check a plan built elsewhere (a rank's plan file) as plan_run checks its own."""
-    _check_plan(plan)
+    check_plan_settings(plan)
     check_out_dir(plan.out_dir)
     return plan
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -120,12 +121,13 @@ def _check_rank_options(params: dict) -> None:
     from bench.devices import Device
     from bench.econ import load_scenario
     from bench.errors import InvalidInput
+    from bench.measure import MeasureConfig
 
     params = dict(params)
     if params.get("plan_file") is not None:
         raise InvalidInput("slurm-script: --plan-file is a local launch's; give run options")
     overrides = {k: v for k, v in pop_overrides(params).items() if v is not None}
-    measure_keys = ("window_s", "min_windows", "max_windows", "timeout_s", "warmup_max_s")
+    settings = {f.name for f in dataclasses.fields(MeasureConfig)}  # run's measurement options
     plan = runner.RunPlan(
         devices=[Device("cuda:0", "cuda", "each rank's GPU")],
         workloads=runner.resolve_workloads(params["workloads"]),
@@ -133,9 +135,9 @@ def _check_rank_options(params: dict) -> None:
         scenario=load_scenario(params["scenario"], **overrides),
         out_dir=Path("."),  # the script gives each rank its folder
         overrides=runner.parse_settings(params["settings"]),
-        measure={k: params[k] for k in (*measure_keys, "stall_s") if params.get(k) is not None},
+        measure={k: v for k, v in params.items() if k in settings and v is not None},
     )
-    runner._check_plan(plan)
+    runner.check_plan_settings(plan)
 
 
 COMMANDS = [merge_cmd, slurm_script_cmd]
