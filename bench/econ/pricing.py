@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from bench.econ.ai import ai_revenue
 from bench.econ.figures import Figure
@@ -161,6 +162,16 @@ def footing_for(entry: Entry) -> str:
     """
     cpu = entry.device.kind == "cpu" or entry.measurement.energy_source == "rapl"
     return "package" if cpu else "board"
+
+
+# Written in every priced entry since mining uptime and the AI sold fraction were applied each
+# to its own family: stored prices without it come from an earlier joulebench's rules.
+CURRENT_RULES_KEY = "running_fraction"
+
+
+def priced_by_current_rules(economics: Mapping[str, Any]) -> bool:
+    """Whether stored economics were priced under today's rules (re-pricing gives them)."""
+    return CURRENT_RULES_KEY in economics
 
 
 def price_entry(entry: Entry | dict, scenario: Scenario | str) -> tuple[dict, list[dict]]:

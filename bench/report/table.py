@@ -251,20 +251,17 @@ def all_warnings(result: Result) -> list[str]:
     ]
 
 
-# Written by bench.econ.pricing since mining uptime and the AI sold fraction were applied each
-# to its own family: stored prices without it come from an earlier joulebench's rules.
-CURRENT_PRICING_KEY = "running_fraction"
-
-
 def older_pricing_notice(result: Result) -> list[str]:
     """One line where stored prices predate the current pricing rules (shown as stored)."""
+    from bench.econ.pricing import priced_by_current_rules
+
     old = [
         cells.workload_label(e)
         for e in result.workloads
         if e.economics.data
         and e.economics.unmeasured is None
         and e.economics.basis != "unpriced"
-        and CURRENT_PRICING_KEY not in e.economics.data
+        and not priced_by_current_rules(e.economics.data)
     ]
     if not old or result.repriced is not None:
         return []
